@@ -1,0 +1,44 @@
+# exec-wal: every entry point a newcomer or CI needs. Only Node >= 20 and npm are assumed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+STAMP := node_modules/.install-stamp
+DEMO_DIR ?= .demo/journal
+VITEST := npx vitest run --config test/vitest.config.ts
+
+$(STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(STAMP)
+
+.PHONY: install build typecheck lint test torture demo bench fixtures clean
+
+install: $(STAMP)
+
+build: $(STAMP)
+	rm -rf dist
+	npx tsc -p tsconfig.json
+
+typecheck: $(STAMP)
+	npx tsc -p tsconfig.json --noEmit
+
+lint: $(STAMP)
+	npx biome check .
+
+test: build lint
+	$(VITEST)
+
+torture: build
+	EXEC_WAL_TIER=torture $(VITEST)
+
+demo: build
+	rm -rf $(DEMO_DIR)
+	node dist/test/tools/demo.js $(DEMO_DIR)
+
+bench: build
+	node dist/test/bench/append-bench.js
+	node dist/test/bench/replay-bench.js
+
+fixtures: build
+	node dist/test/tools/make-fixtures.js fixtures/v1
+
+clean:
+	rm -rf dist .demo

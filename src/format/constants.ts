@@ -1,0 +1,56 @@
+// Mirrors docs/format.md (the normative spec). Change the spec first, then this file.
+
+/** First 8 bytes of every segment: 0x89 "EXWAL" CR LF (PNG-style: catches text-mode damage). */
+export const SEGMENT_MAGIC = Buffer.from([0x89, 0x45, 0x58, 0x57, 0x41, 0x4c, 0x0d, 0x0a]);
+export const FORMAT_VERSION = 1;
+
+export const SEGMENT_HEADER_BYTES = 32;
+export const SegmentHeaderOffset = {
+  magic: 0,
+  version: 8,
+  reserved: 10,
+  salt: 12,
+  baseLsn: 16,
+  reserved2: 24,
+  crc: 28,
+} as const;
+
+export const FRAME_HEADER_BYTES = 20;
+export const FrameOffset = {
+  crc: 0,
+  payloadBytes: 4,
+  lsn: 8,
+  type: 16,
+  flags: 17,
+  reserved: 18,
+  payload: 20,
+} as const;
+/** Frames start and end on this boundary, so the length field never straddles a sector. */
+export const FRAME_ALIGN_BYTES = 8;
+export const FRAME_MIN_BYTES = 24;
+
+export const FrameFlag = {
+  /** More frames of the same atomic batch follow this one. */
+  batchContinues: 0x01,
+} as const;
+/** Flag bits a v1 reader understands; any other bit set makes the frame invalid. */
+export const FRAME_FLAGS_KNOWN = FrameFlag.batchContinues;
+
+/** Frame types with this bit set are ancillary: a reader that does not know them skips them. */
+export const FRAME_TYPE_IGNORABLE_BIT = 0x80;
+
+/** Added to every CRC after rotation so zeros and embedded CRCs never check (LevelDB's mask). */
+export const CRC_MASK_DELTA = 0xa282ead8;
+
+export const SEGMENT_SUFFIX = '.wal';
+export const SEGMENT_NAME_HEX_DIGITS = 16;
+/** Suffix of files holding bytes a repair removed: `<segment>.broken-<lsn>`. */
+export const BROKEN_INFIX = '.broken-';
+export const TEMP_SUFFIX = '.tmp';
+
+/** Largest LSN: 2^53 - 1, so every LSN is an exact JavaScript number. */
+export const LSN_MAX = Number.MAX_SAFE_INTEGER;
+
+export function alignFrameBytes(unaligned: number): number {
+  return Math.ceil(unaligned / FRAME_ALIGN_BYTES) * FRAME_ALIGN_BYTES;
+}

@@ -1,0 +1,31 @@
+// Public API of exec-wal. The layers: cli -> store -> wal -> format (docs/architecture in README).
+export * from './errors.js';
+export { defaults as limits, FORMAT_BATCH_BYTES_MAX, FORMAT_PAYLOAD_BYTES_MAX } from './limits.js';
+export { crcImplementation } from './format/checksum.js';
+export type { FileSystem, OpenMode } from './wal/file-system.js';
+export { nodeFileSystem } from './wal/file-system.js';
+export type {
+  DamageReport,
+  ScanReport,
+  SegmentStatus,
+  SegmentSummary,
+  TailReport,
+} from './wal/log-reader.js';
+export { iterateLog, type ReplayOptions, replayLog } from './wal/log-replay.js';
+export {
+  type DamageKind,
+  type RecoveryAction,
+  RecoveryMode,
+  recoveryModes,
+  recoveryTable,
+} from './wal/recovery-policy.js';
+export type { WalRecord } from './wal/segment-reader.js';
+export type { TailRepair } from './wal/tail-repair.js';
+export {
+  type AppendResult,
+  Durability,
+  type OpenReport,
+  type RecordInput,
+  WalWriter,
+  type WalWriterOptions,
+} from './wal/wal-writer.js';

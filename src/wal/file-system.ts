@@ -1,0 +1,85 @@
+// The narrow file-system seam: every byte the wal layer reads or writes goes through one of
+// these calls, so tests can wrap it with faults (test/support/faulty-file-system.ts) without
+// mocking any module. Everything is synchronous except fdatasync, the one call that can take
+// milliseconds on a real disk and that group commit overlaps with new appends.
+import * as fs from 'node:fs';
+
+export type OpenMode = 'read' | 'readWrite' | 'createExclusive';
+
+export interface FileSystem {
+  open(path: string, mode: OpenMode): number;
+  close(fd: number): void;
+  /** Reads up to `length` bytes at `position`; returns the count (0 at end of file). */
+  read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  /** Writes up to `length` bytes at `position`; may write fewer (callers loop). */
+  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  fdatasync(fd: number): Promise<void>;
+  truncate(fd: number, length: number): void;
+  size(fd: number): number;
+  /** fsync of a directory, so creates, renames and unlinks inside it are durable. */
+  syncDir(path: string): void;
+  rename(from: string, to: string): void;
+  unlink(path: string): void;
+  readdir(path: string): string[];
+  mkdir(path: string): void;
+  exists(path: string): boolean;
+}
+
+const openFlags: Record<OpenMode, string> = {
+  read: 'r',
+  readWrite: 'r+',
+  createExclusive: 'wx+',
+};
+
+export const nodeFileSystem: FileSystem = {
+  open: (path, mode) => fs.openSync(path, openFlags[mode]),
+  close: (fd) => fs.closeSync(fd),
+  read: (fd, buffer, offset, length, position) => fs.readSync(fd, buffer, offset, length, position),
+  write: (fd, buffer, offset, length, position) =>
+    fs.writeSync(fd, buffer, offset, length, position),
+  fdatasync: (fd) =>
+    new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))),
+  truncate: (fd, length) => fs.ftruncateSync(fd, length),
+  size: (fd) => fs.fstatSync(fd).size,
+  syncDir: (path) => {
+    const fd = fs.openSync(path, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+  rename: (from, to) => fs.renameSync(from, to),
+  unlink: (path) => fs.unlinkSync(path),
+  readdir: (path) => fs.readdirSync(path),
+  mkdir: (path) => fs.mkdirSync(path),
+  exists: (path) => fs.existsSync(path),
+};
+
+/** Writes all of `bytes` at `position`, looping over short writes. */
+export function writeFully(fs: FileSystem, fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const n = fs.write(fd, bytes, done, bytes.length - done, position + done);
+    if (n <= 0) throw Object.assign(new Error('write returned 0 bytes'), { code: 'EIO' });
+    done += n;
+  }
+}
+
+/** Reads exactly `length` bytes at `position` unless the file ends first; returns the count. */
+export function readFully(
+  fs: FileSystem,
+  fd: number,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+): number {
+  let done = 0;
+  while (done < length) {
+    const n = fs.read(fd, buffer, offset + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}

@@ -1,0 +1,43 @@
+// Read-only access to a log: no lock, never a change on disk, safe beside a live writer (it
+// reads each segment only up to the size it had when reached).
+import { nodeFileSystem, type FileSystem } from './file-system.js';
+import { readLog, type ScanReport } from './log-reader.js';
+import type { RecoveryMode } from './recovery-policy.js';
+import type { WalRecord } from './segment-reader.js';
+
+export interface ReplayOptions {
+  recovery?: RecoveryMode;
+  fromLsn?: number;
+  fs?: FileSystem;
+  onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
+}
+
+/** Hands every record (from `fromLsn` on) to `onRecord` and returns what the scan found. */
+export function replayLog(
+  dir: string,
+  options: ReplayOptions,
+  onRecord: (record: WalRecord) => void,
+): ScanReport {
+  const scan = readLog(options.fs ?? nodeFileSystem, dir, {
+    mode: options.recovery ?? 'tolerate-tail',
+    fromLsn: options.fromLsn,
+    onProgress: options.onProgress,
+  });
+  for (;;) {
+    const step = scan.next();
+    if (step.done) return step.value;
+    onRecord(step.value);
+  }
+}
+
+/** The records of a log as an iterator (for streaming consumers); returns the scan report. */
+export function iterateLog(
+  dir: string,
+  options: ReplayOptions = {},
+): Generator<WalRecord, ScanReport> {
+  return readLog(options.fs ?? nodeFileSystem, dir, {
+    mode: options.recovery ?? 'tolerate-tail',
+    fromLsn: options.fromLsn,
+    onProgress: options.onProgress,
+  });
+}

@@ -1,0 +1,49 @@
+// A bounded read window over one segment file: replay and verify never hold a whole segment in
+// memory, only `chunkBytes` (or one frame, when a frame is larger). Bytes past `fileBytes` (the
+// size when the cursor was made) are never read, so a reader beside a live writer sees a fixed
+// snapshot of each segment.
+import { type FileSystem, readFully } from './file-system.js';
+
+export class SegmentCursor {
+  readonly fileBytes: number;
+  #fs: FileSystem;
+  #fd: number;
+  #chunkBytes: number;
+  #buffer: Buffer;
+  #windowStart = 0;
+  #windowBytes = 0;
+  #bytesRead = 0;
+
+  constructor(fs: FileSystem, fd: number, fileBytes: number, chunkBytes: number) {
+    this.#fs = fs;
+    this.#fd = fd;
+    this.fileBytes = fileBytes;
+    this.#chunkBytes = chunkBytes;
+    this.#buffer = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(fileBytes, 64)));
+  }
+
+  /** Total bytes read from the file so far (for progress reports). */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /**
+   * Returns a buffer and the index inside it where file offset `at` starts, with at least `n`
+   * bytes available; undefined when the file ends before at + n. The buffer is reused by the
+   * next call: copy what must outlive it.
+   */
+  view(at: number, n: number): { bytes: Buffer; index: number } | undefined {
+    if (at + n > this.fileBytes) return undefined;
+    if (at >= this.#windowStart && at + n <= this.#windowStart + this.#windowBytes) {
+      return { bytes: this.#buffer, index: at - this.#windowStart };
+    }
+    const want = Math.min(Math.max(n, this.#chunkBytes), this.fileBytes - at);
+    if (this.#buffer.length < want) this.#buffer = Buffer.allocUnsafe(want);
+    const got = readFully(this.#fs, this.#fd, this.#buffer, 0, want, at);
+    this.#bytesRead += got;
+    this.#windowStart = at;
+    this.#windowBytes = got;
+    if (got < n) return undefined;
+    return { bytes: this.#buffer, index: 0 };
+  }
+}

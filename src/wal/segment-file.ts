@@ -1,0 +1,87 @@
+// The active segment a writer appends to, and how a new one comes into being (rotation):
+// header written to `<name>.tmp`, synced, renamed into place, directory synced.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { FORMAT_VERSION, TEMP_SUFFIX } from '../format/constants.js';
+import { encodeSegmentHeader } from '../format/segment-header.js';
+import { segmentName } from '../format/segment-name.js';
+import { type FileSystem, writeFully } from './file-system.js';
+
+export class SegmentFile {
+  readonly name: string;
+  readonly path: string;
+  readonly baseLsn: number;
+  readonly salt: number;
+  #fs: FileSystem;
+  #fd: number;
+  #bytes: number;
+
+  constructor(
+    fs: FileSystem,
+    dir: string,
+    name: string,
+    baseLsn: number,
+    salt: number,
+    fd: number,
+    bytes: number,
+  ) {
+    this.#fs = fs;
+    this.name = name;
+    this.path = join(dir, name);
+    this.baseLsn = baseLsn;
+    this.salt = salt;
+    this.#fd = fd;
+    this.#bytes = bytes;
+  }
+
+  /** Creates a new segment whose first frame will have LSN `baseLsn` (crash point: rotate). */
+  static async create(fs: FileSystem, dir: string, baseLsn: number): Promise<SegmentFile> {
+    const name = segmentName(baseLsn);
+    const tempPath = join(dir, name + TEMP_SUFFIX);
+    const salt = randomBytes(4).readUInt32LE(0);
+    const header = encodeSegmentHeader({ version: FORMAT_VERSION, salt, baseLsn });
+    const fd = fs.open(tempPath, 'createExclusive');
+    try {
+      writeFully(fs, fd, header, 0);
+      await fs.fdatasync(fd);
+      fs.rename(tempPath, join(dir, name));
+      fs.syncDir(dir);
+    } catch (error) {
+      fs.close(fd);
+      throw error;
+    }
+    return new SegmentFile(fs, dir, name, baseLsn, salt, fd, header.length);
+  }
+
+  /** Opens an existing segment to append after its last whole batch at `bytes`. */
+  static openForAppend(
+    fs: FileSystem,
+    dir: string,
+    name: string,
+    baseLsn: number,
+    salt: number,
+    bytes: number,
+  ): SegmentFile {
+    const fd = fs.open(join(dir, name), 'readWrite');
+    return new SegmentFile(fs, dir, name, baseLsn, salt, fd, bytes);
+  }
+
+  /** Bytes in the segment, header included: where the next frame goes. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  append(frames: Uint8Array): void {
+    const at = this.#bytes;
+    writeFully(this.#fs, this.#fd, frames, at);
+    this.#bytes = at + frames.length;
+  }
+
+  sync(): Promise<void> {
+    return this.#fs.fdatasync(this.#fd);
+  }
+
+  close(): void {
+    this.#fs.close(this.#fd);
+  }
+}

@@ -1,0 +1,156 @@
+// Walks the frames of one segment, yielding whole atomic batches and stopping at the first frame
+// that does not check. It reports what it found (docs/recovery.md); it never decides policy.
+import {
+  FRAME_HEADER_BYTES,
+  FRAME_MIN_BYTES,
+  FrameFlag,
+  FrameOffset,
+  SEGMENT_HEADER_BYTES,
+} from '../format/constants.js';
+import {
+  type FrameHeader,
+  frameChecksumMatches,
+  framePayload,
+  readFrameHeader,
+  readUint53,
+} from '../format/frame-codec.js';
+import { decodePayload } from '../format/payload-codec.js';
+import { FORMAT_BATCH_BYTES_MAX } from '../limits.js';
+import type { SegmentCursor } from './segment-cursor.js';
+
+export interface WalRecord {
+  lsn: number;
+  type: number;
+  value: unknown;
+}
+
+/** Where a walk stopped. `goodOffset` is the end of the last whole batch. */
+export type WalkEnd =
+  | { kind: 'end'; goodOffset: number; nextLsn: number }
+  | {
+      kind: 'damage';
+      goodOffset: number;
+      nextLsn: number;
+      /** Offset of the first byte that could not be accepted. */
+      offset: number;
+      reason: string;
+      /** A checksummed frame was out of sequence: never a crash artefact. */
+      definite: boolean;
+    };
+
+type FrameVerdict =
+  | { ok: true; header: FrameHeader; value: unknown }
+  | { ok: false; reason: string; definite: boolean };
+
+function checkFrame(cursor: SegmentCursor, at: number, salt: number, lsn: number): FrameVerdict {
+  const head = cursor.view(at, Math.min(cursor.fileBytes - at, FRAME_HEADER_BYTES));
+  if (!head) return { ok: false, reason: 'truncated frame header', definite: false };
+  const parsed = readFrameHeader(head.bytes, head.index, cursor.fileBytes - at);
+  if (!parsed.ok) return { ok: false, reason: parsed.reason, definite: false };
+  const { header } = parsed;
+  const whole = cursor.view(at, header.frameBytes);
+  if (!whole) return { ok: false, reason: 'truncated frame', definite: false };
+  if (!frameChecksumMatches(whole.bytes, whole.index, header, salt)) {
+    return { ok: false, reason: 'checksum mismatch', definite: false };
+  }
+  if (header.lsn !== lsn) {
+    const what = header.lsn < lsn ? 'duplicate or stale' : 'sequence gap:';
+    return { ok: false, reason: `${what} lsn ${header.lsn} (expected ${lsn})`, definite: true };
+  }
+  try {
+    return {
+      ok: true,
+      header,
+      value: decodePayload(framePayload(whole.bytes, whole.index, header)),
+    };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { ok: false, reason: `undecodable payload (${detail})`, definite: true };
+  }
+}
+
+/**
+ * Yields each whole batch of the segment starting at `from` with LSN `firstLsn`. Frames of a
+ * batch whose end is missing are never yielded.
+ */
+export function* walkFrames(
+  cursor: SegmentCursor,
+  from: number,
+  salt: number,
+  firstLsn: number,
+): Generator<WalRecord[], WalkEnd> {
+  let at = from;
+  let lsn = firstLsn;
+  let goodOffset = from;
+  let goodLsn = firstLsn;
+  let batch: WalRecord[] = [];
+  let batchBytes = 0;
+  while (at < cursor.fileBytes) {
+    const verdict = checkFrame(cursor, at, salt, lsn);
+    if (!verdict.ok) {
+      return { kind: 'damage', goodOffset, nextLsn: goodLsn, offset: at, ...verdict };
+    }
+    const { header } = verdict;
+    batch.push({ lsn, type: header.type, value: verdict.value });
+    batchBytes += header.frameBytes;
+    at += header.frameBytes;
+    lsn += 1;
+    if (batchBytes > FORMAT_BATCH_BYTES_MAX) {
+      return {
+        kind: 'damage',
+        goodOffset,
+        nextLsn: goodLsn,
+        offset: goodOffset,
+        reason: 'batch exceeds the format limit',
+        definite: true,
+      };
+    }
+    if ((header.flags & FrameFlag.batchContinues) === 0) {
+      yield batch;
+      batch = [];
+      batchBytes = 0;
+      goodOffset = at;
+      goodLsn = lsn;
+    }
+  }
+  if (batch.length > 0) {
+    return {
+      kind: 'damage',
+      goodOffset,
+      nextLsn: goodLsn,
+      // Past the frames that do check, so that they are not mistaken for data after damage.
+      offset: at,
+      reason: 'batch has no final frame',
+      definite: false,
+    };
+  }
+  return { kind: 'end', goodOffset, nextLsn: lsn };
+}
+
+/**
+ * Finds the first 8-byte-aligned offset at or after `from` holding a frame that checks with an
+ * LSN in [minLsn, maxLsn]. The LSN window is a cheap filter, so zeros and garbage cost one
+ * 8-byte compare per offset and never a checksum over a garbage length.
+ */
+export function findValidFrame(
+  cursor: SegmentCursor,
+  from: number,
+  salt: number,
+  minLsn: number,
+  maxLsn: number,
+): { offset: number; lsn: number } | undefined {
+  for (let at = from; at + FRAME_MIN_BYTES <= cursor.fileBytes; at += 8) {
+    const head = cursor.view(at, FRAME_HEADER_BYTES);
+    if (!head) return undefined;
+    const lsn = readUint53(head.bytes, head.index + FrameOffset.lsn);
+    if (lsn < minLsn || lsn > maxLsn) continue;
+    const verdict = checkFrame(cursor, at, salt, lsn);
+    if (verdict.ok) return { offset: at, lsn };
+  }
+  return undefined;
+}
+
+/** Largest LSN a segment of `fileBytes` bytes based at `baseLsn` could hold. */
+export function maxLsnIn(baseLsn: number, fileBytes: number): number {
+  return baseLsn + Math.floor((fileBytes - SEGMENT_HEADER_BYTES) / FRAME_MIN_BYTES);
+}
