@@ -29,3 +29,37 @@ export {
   WalWriter,
   type WalWriterOptions,
 } from './wal/wal-writer.js';
+export { type ActionStatsState, emptyActionStats } from './store/action-stats.js';
+export {
+  type CleanupPayload,
+  type CompletedPayload,
+  ExecutionStatus,
+  executionStatuses,
+  RecordType,
+  type StartedPayload,
+} from './store/journal-records.js';
+export {
+  applyRecord,
+  type JournalCounters,
+  type JournalLimits,
+  JournalState,
+} from './store/journal-state.js';
+export type {
+  ActionExecutionRecord,
+  ActionStats,
+  CleanupRecord,
+  InFlightExecution,
+} from './store/journal-types.js';
+export {
+  QuantileSketch,
+  SKETCH_MAX_BINS,
+  SKETCH_RELATIVE_ACCURACY,
+} from './store/quantile-sketch.js';
+export {
+  type CleanupOptions,
+  type CompleteOptions,
+  type RecoveryReport,
+  type StartOptions,
+  WalStore,
+  type WalStoreOptions,
+} from './store/wal-store.js';

@@ -31,4 +31,22 @@ export const defaults = {
   lockStaleMs: 5_000,
   /** Read buffer used by replay and verify (one per open reader). */
   readChunkBytes: 1 * MiB,
+
+  // Execution journal (WalStore).
+  /** Entries kept by each history ring buffer (executions, failures, cleanups). */
+  maxHistoryEntries: 1000,
+  /** Executions started and not yet completed. A start past it is refused. */
+  maxInFlight: 10_000,
+  /** Distinct action ids with statistics. A new action past it is refused. */
+  maxActions: 10_000,
+  /** UTF-8 bytes of any id, source, executionType or cleanup action. */
+  maxIdBytes: 256,
+  /** UTF-8 bytes of an output or error text. */
+  maxTextBytes: 64 * KiB,
+  /** Entries of an attributes map (string values) or a metrics map (finite numbers). */
+  maxMapEntries: 32,
+  /** UTF-8 bytes of an attribute key or value, or of a metric name. */
+  maxMapItemBytes: 256,
+  /** Interrupted executions listed one by one in a recovery report (the rest are counted). */
+  maxReportedInterrupted: 100,
 } as const;
