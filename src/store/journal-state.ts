@@ -88,11 +88,14 @@ export function applyRecord(state: JournalState, record: WalRecord): void {
   state.lastLsn = record.lsn;
   switch (record.type) {
     case RecordType.actionStarted:
-      return applyStart(state, record.lsn, checkStarted(record));
+      applyStart(state, record.lsn, checkStarted(record));
+      return;
     case RecordType.actionCompleted:
-      return applyCompletion(state, record.lsn, checkCompleted(record));
+      applyCompletion(state, record.lsn, checkCompleted(record));
+      return;
     case RecordType.cleanupExecuted:
-      return applyCleanup(state, record.lsn, checkCleanup(record));
+      applyCleanup(state, record.lsn, checkCleanup(record));
+      return;
     default:
       if (record.type >= 128) {
         state.counters.ignoredRecords += 1;
