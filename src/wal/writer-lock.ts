@@ -137,11 +137,17 @@ export function readHolder(dir: string): LockHolder | undefined {
   }
 }
 
+/**
+ * Creates the owner file (O_EXCL) and puts the lock directory's mtime back: creating a file
+ * changes it, and proper-lockfile treats an mtime it did not set as a compromised lock.
+ */
 function writeOwner(lockPath: string, holder: LockHolder): number {
+  const before = nodeFs.statSync(lockPath);
   const fd = nodeFs.openSync(join(lockPath, OWNER_FILE), 'wx');
   try {
     nodeFs.writeSync(fd, JSON.stringify(holder));
     nodeFs.fsyncSync(fd);
+    nodeFs.utimesSync(lockPath, before.atime, before.mtime);
     return nodeFs.fstatSync(fd).ino;
   } finally {
     nodeFs.closeSync(fd);
