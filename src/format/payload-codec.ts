@@ -9,6 +9,8 @@ const options = {
   int64AsType: 'number',
   moreTypes: false,
   structuredClone: false,
+  // Binary values are copied out: the reader's buffer is reused for the next chunk.
+  copyBuffers: true,
 } as const;
 
 const packr = new Packr(options);

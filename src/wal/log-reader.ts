@@ -181,8 +181,12 @@ export function* readLog(
       }
 
       // Segment header.
-      const head = seg.cursor.view(0, Math.min(fileBytes, SEGMENT_HEADER_BYTES));
-      const verdict = decodeSegmentHeader(head ? head.bytes.subarray(head.index) : Buffer.alloc(0));
+      const headBytes = Math.min(fileBytes, SEGMENT_HEADER_BYTES);
+      const head = seg.cursor.view(0, headBytes);
+      // Only the bytes the file has: the cursor's buffer past them is stale or uninitialised.
+      const verdict = decodeSegmentHeader(
+        head ? head.bytes.subarray(head.index, head.index + headBytes) : Buffer.alloc(0),
+      );
       if (verdict.kind === 'unsupported') {
         throw new WalError(
           ErrorCode.unsupported,
@@ -262,7 +266,12 @@ export function* readLog(
         summary.goodOffset = end.goodOffset;
         lsn = end.nextLsn;
         if (end.kind === 'end') break;
-        const resync = findValidFrame(seg.cursor, end.offset + 8, header.salt, end.nextLsn, maxLsn);
+        // Resync from the damaged offset itself, so that a frame that checks but skips ahead (a
+        // sequence gap) is kept; never restart exactly where the failed batch began.
+        let resync = findValidFrame(seg.cursor, end.offset, header.salt, end.nextLsn, maxLsn);
+        if (resync?.offset === end.goodOffset && resync.lsn === end.nextLsn) {
+          resync = findValidFrame(seg.cursor, end.offset + 8, header.salt, end.nextLsn, maxLsn);
+        }
         const kind: DamageKind = end.definite || !isLast || resync ? 'mid-log' : 'torn-tail';
         const dropped = (resync ? resync.offset : fileBytes) - end.goodOffset;
         const action = damaged(seg, summary, kind, end.offset, end.nextLsn, end.reason, dropped);

@@ -34,7 +34,13 @@ export function listSegments(fs: FileSystem, dir: string): SegmentEntry[] {
 
 /** Leftovers of an interrupted rotation: `<segment>.tmp` files, never part of the log. */
 export function listTempFiles(fs: FileSystem, dir: string): string[] {
-  return fs.readdir(dir).filter((name) => name.endsWith(TEMP_SUFFIX));
+  return fs
+    .readdir(dir)
+    .filter(
+      (name) =>
+        name.endsWith(TEMP_SUFFIX) &&
+        parseSegmentName(name.slice(0, -TEMP_SUFFIX.length)) !== undefined,
+    );
 }
 
 /** Name of the file that keeps bytes cut from `segment` at the repair that expected `lsn`. */
