@@ -14,6 +14,9 @@ export const ErrorCode = {
   unsupported: 'WAL_UNSUPPORTED',
   io: 'WAL_IO',
   readOnly: 'WAL_READ_ONLY',
+  segmentGone: 'WAL_SEGMENT_GONE',
+  checkpointMismatch: 'WAL_CHECKPOINT_MISMATCH',
+  checkpointMissing: 'WAL_CHECKPOINT_MISSING',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

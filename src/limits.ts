@@ -47,6 +47,8 @@ export const defaults = {
   maxMapEntries: 32,
   /** UTF-8 bytes of an attribute key or value, or of a metric name. */
   maxMapItemBytes: 256,
+  /** Automatic checkpoint after this many bytes of appends since the last one. */
+  checkpointEveryBytes: 64 * MiB,
   /** Interrupted executions listed one by one in a recovery report (the rest are counted). */
   maxReportedInterrupted: 100,
 } as const;

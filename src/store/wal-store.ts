@@ -2,11 +2,17 @@
 // to the log, and only then folded into state (applyRecord, the same fold replay uses), so
 // queries see a record exactly when its append promise has resolved.
 import { randomUUID } from 'node:crypto';
+import { join as joinPath } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ErrorCode, WalClosedError, WalValidationError } from '../errors.js';
+import { ErrorCode, WalClosedError, WalError, WalValidationError } from '../errors.js';
 import { defaults } from '../limits.js';
+import { listCheckpoints, type RejectedCheckpoint } from '../wal/checkpoint-files.js';
+import { nodeFileSystem } from '../wal/file-system.js';
+import { followLog } from '../wal/log-follower.js';
 import type { DamageReport, ScanReport, TailReport } from '../wal/log-reader.js';
-import { replayLog } from '../wal/log-replay.js';
+import { iterateLog, replayLog } from '../wal/log-replay.js';
+import { statSegments } from '../wal/segment-list.js';
+import type { RetentionPolicy } from '../wal/segment-retention.js';
 import type { RecoveryMode } from '../wal/recovery-policy.js';
 import type { WalRecord } from '../wal/segment-reader.js';
 import type { TailRepair } from '../wal/tail-repair.js';
@@ -21,6 +27,18 @@ import {
   RecordType,
   type StartedPayload,
 } from './journal-records.js';
+import {
+  Checkpointer,
+  type CheckpointResult,
+  checkLogAgainstCheckpoint,
+  loadCheckpointState,
+} from './journal-checkpoints.js';
+import {
+  type HistoryEntry,
+  type HistoryFilter,
+  HistoryJoin,
+  matchesFilter,
+} from './journal-history.js';
 import { type JournalLog, MemoryLog, ReadOnlyLog } from './journal-log.js';
 import {
   applyRecord,
@@ -47,6 +65,10 @@ export interface WalStoreOptions {
   lockStaleMs?: number;
   /** true: no lock, never modifies files, works beside a live writer; recording is refused. */
   readOnly?: boolean;
+  /** Automatic checkpoint after this many bytes of appends (default 64 MiB; 0: only checkpoint()). */
+  checkpointEveryBytes?: number;
+  /** Delete segments covered by a checkpoint: at most N segments / B bytes / younger than T. */
+  retention?: RetentionPolicy;
   onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
 }
 
@@ -96,13 +118,32 @@ export interface RecoveryReport {
   interrupted: InFlightExecution[];
   interruptedCount: number;
   replayMs: number;
+  /** The checkpoint the state was loaded from (undefined: full replay). */
+  checkpoint: { name: string; lsn: number } | undefined;
+  /** Checkpoints skipped because they did not validate, newest first. */
+  rejectedCheckpoints: RejectedCheckpoint[];
+}
+
+export interface DiskUsage {
+  segments: number;
+  bytes: number;
+  checkpointBytes: number;
+  oldestLsn: number | undefined;
+  newestLsn: number;
+  /** Last-write times of the oldest and newest segment files. */
+  oldestSegmentAt: number | undefined;
+  newestSegmentAt: number | undefined;
+  checkpointLsn: number | undefined;
 }
 
 export class WalStore {
   readonly path: string | undefined;
   readonly recoveryReport: RecoveryReport;
   #log: JournalLog;
+  #writer: WalWriter | undefined;
   #state: JournalState;
+  #checkpointer: Checkpointer | undefined;
+  #retention: RetentionPolicy | undefined;
   /** Starts up to this LSN were made before this open: in flight now means interrupted. */
   #openedAtLsn: number;
   #writerAlive: boolean;
@@ -110,45 +151,74 @@ export class WalStore {
   #claimed = new Set<string>();
   #pendingStarts = 0;
   #closed = false;
+  #closeSignal = new AbortController();
 
-  private constructor(
-    path: string | undefined,
-    log: JournalLog,
-    state: JournalState,
-    report: Omit<RecoveryReport, 'interrupted' | 'interruptedCount'>,
-    writerAlive: boolean,
-  ) {
-    this.path = path;
-    this.#log = log;
-    this.#state = state;
-    this.#openedAtLsn = state.lastLsn;
-    this.#writerAlive = writerAlive;
-    const interrupted = writerAlive ? [] : this.inFlight();
+  private constructor(parts: StoreParts) {
+    this.path = parts.path;
+    this.#log = parts.log;
+    this.#writer = parts.writer;
+    this.#state = parts.state;
+    this.#checkpointer = parts.checkpointer;
+    this.#retention = parts.retention;
+    this.#openedAtLsn = parts.state.lastLsn;
+    this.#writerAlive = parts.writerAlive;
+    const interrupted = parts.writerAlive ? [] : this.inFlight();
     this.recoveryReport = {
-      ...report,
+      ...parts.report,
       interrupted: interrupted.slice(0, defaults.maxReportedInterrupted),
       interruptedCount: interrupted.length,
     };
   }
 
+  /**
+   * Loads the newest checkpoint that validates, replays the records after it (all of them when
+   * there is none), checks the two agree, and (unless read-only) takes the writer lock.
+   */
   static async open(path: string, options: WalStoreOptions = {}): Promise<WalStore> {
-    const state = new JournalState(limitsFrom(options));
-    const fold = (record: WalRecord) => applyRecord(state, record);
+    const limits = limitsFrom(options);
     const began = performance.now();
+    const { loaded, rejected } = loadCheckpointState(nodeFileSystem, path, limits);
+    const state = loaded?.state ?? new JournalState(limits);
+    const fromLsn = loaded ? loaded.checkpoint.lsn + 1 : undefined;
+    const fold = (record: WalRecord) => applyRecord(state, record);
+    const checkpoint = loaded
+      ? { name: loaded.checkpoint.name, lsn: loaded.checkpoint.lsn }
+      : undefined;
     if (options.readOnly) {
       const scan = replayLog(
         path,
-        { recovery: options.recovery, onProgress: options.onProgress },
+        { recovery: options.recovery, onProgress: options.onProgress, fromLsn },
         fold,
       );
-      const report = reportFrom(scan, undefined, [], performance.now() - began);
-      return new WalStore(
+      checkLogAgainstCheckpoint(nodeFileSystem, path, scan, loaded?.checkpoint, rejected);
+      const report = reportFrom(
+        scan,
+        undefined,
+        [],
+        performance.now() - began,
+        checkpoint,
+        rejected,
+      );
+      const writerAlive = readHolder(path) !== undefined;
+      return new WalStore({
         path,
-        new ReadOnlyLog(path),
+        log: new ReadOnlyLog(path),
+        writer: undefined,
         state,
         report,
-        readHolder(path) !== undefined,
-      );
+        writerAlive,
+        checkpointer: undefined,
+        retention: undefined,
+      });
+    }
+    if (options.retention?.maxBytes !== undefined) {
+      const segmentBytes = options.maxSegmentBytes ?? defaults.maxSegmentBytes;
+      if (options.retention.maxBytes < 2 * segmentBytes) {
+        throw new WalValidationError(
+          ErrorCode.invalidArgument,
+          `retention.maxBytes (${options.retention.maxBytes}) must be at least twice maxSegmentBytes (${segmentBytes})`,
+        );
+      }
     }
     const writer = await WalWriter.open(
       path,
@@ -159,12 +229,47 @@ export class WalStore {
         maxSegmentBytes: options.maxSegmentBytes,
         lockStaleMs: options.lockStaleMs,
         onProgress: options.onProgress,
+        fromLsn,
       },
       fold,
     );
-    const { scan, repair, removedTempFiles } = writer.openReport;
-    const report = reportFrom(scan, repair, removedTempFiles, performance.now() - began);
-    return new WalStore(path, writer, state, report, false);
+    try {
+      const { scan, repair, removedTempFiles } = writer.openReport;
+      checkLogAgainstCheckpoint(nodeFileSystem, path, scan, loaded?.checkpoint, rejected);
+      const checkpointer = new Checkpointer(
+        nodeFileSystem,
+        path,
+        loaded?.checkpoint.lsn ?? 0,
+        () => writer.sync(),
+        {
+          everyBytes: options.checkpointEveryBytes ?? defaults.checkpointEveryBytes,
+          retention: options.retention,
+        },
+      );
+      const report = reportFrom(
+        scan,
+        repair,
+        removedTempFiles,
+        performance.now() - began,
+        checkpoint,
+        rejected,
+      );
+      const store = new WalStore({
+        path,
+        log: writer,
+        writer,
+        state,
+        report,
+        writerAlive: false,
+        checkpointer,
+        retention: options.retention,
+      });
+      store.#bytesOnDisk = scan.bytesTotal;
+      return store;
+    } catch (error) {
+      await writer.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** The same API over no files: state lives as long as the object. */
@@ -183,15 +288,24 @@ export class WalStore {
       damage: [],
       removedTempFiles: [],
       replayMs: 0,
+      checkpoint: undefined,
+      rejectedCheckpoints: [],
     };
-    return new WalStore(
-      undefined,
-      new MemoryLog(),
-      new JournalState(limitsFrom(options)),
+    const state = new JournalState(limitsFrom(options));
+    return new WalStore({
+      path: undefined,
+      log: new MemoryLog(),
+      writer: undefined,
+      state,
       report,
-      false,
-    );
+      writerAlive: false,
+      checkpointer: undefined,
+      retention: undefined,
+    });
   }
+
+  /** Segment bytes on disk as of open, for the retention byte cap (kept current by #write). */
+  #bytesOnDisk = 0;
 
   async actionExecutionStarted(
     actionId: string,
@@ -349,9 +463,104 @@ export class WalStore {
     return this.#log.sync();
   }
 
+  /**
+   * Writes a checkpoint of the current state (durable records only), keeps the two newest,
+   * and applies the retention policy. Resolves with what it wrote.
+   */
+  async checkpoint(): Promise<CheckpointResult> {
+    this.#assertOpen();
+    if (!this.#checkpointer || !this.#writer) {
+      throw new WalError(
+        ErrorCode.readOnly,
+        `the store ${this.path ?? '(in memory)'} cannot write checkpoints (read-only or in memory)`,
+      );
+    }
+    const result = await this.#checkpointer.checkpoint(this.#state, this.#writer.bytesAppended);
+    this.#bytesOnDisk = this.#measureDisk();
+    return result;
+  }
+
+  /** Segments and checkpoints on disk, their sizes, LSN range and times. */
+  diskUsage(): DiskUsage {
+    if (!this.path) {
+      return {
+        segments: 0,
+        bytes: 0,
+        checkpointBytes: 0,
+        oldestLsn: undefined,
+        newestLsn: this.lastLsn,
+        oldestSegmentAt: undefined,
+        newestSegmentAt: undefined,
+        checkpointLsn: undefined,
+      };
+    }
+    const segments = statSegments(nodeFileSystem, this.path);
+    const checkpoints = this.#checkpointFiles();
+    return {
+      segments: segments.length,
+      bytes: segments.reduce((sum, seg) => sum + seg.bytes, 0),
+      checkpointBytes: checkpoints.reduce((sum, c) => sum + c.bytes, 0),
+      oldestLsn: segments[0]?.baseLsn,
+      newestLsn: this.lastLsn,
+      oldestSegmentAt: segments[0]?.modifiedMs,
+      newestSegmentAt: segments.at(-1)?.modifiedMs,
+      checkpointLsn: checkpoints[0]?.lsn,
+    };
+  }
+
+  /**
+   * Every record still on disk, in LSN order, as history entries (filters AND), streaming with
+   * bounded memory; works on a read-only store beside a live writer. After the last record,
+   * starts never completed follow as `interrupted` entries (when no `until` bound is given).
+   */
+  async *history(filter: HistoryFilter = {}): AsyncGenerator<HistoryEntry> {
+    const dir = this.#requirePath();
+    const join = new HistoryJoin();
+    const scan = iterateLog(dir, {
+      recovery: this.recoveryReport.mode === 'salvage' ? 'salvage' : 'point-in-time',
+    });
+    let count = 0;
+    for (let step = scan.next(); !step.done; step = scan.next()) {
+      const entry = join.entry(step.value);
+      if (entry && matchesFilter(entry, filter)) yield entry;
+      // Let other work run during long scans.
+      if (++count % 10_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (filter.until === undefined) {
+      // With no writer alive they were interrupted; beside a live writer they may be running.
+      const kind = this.#writer || this.#writerAlive ? 'in-flight' : 'interrupted';
+      for (const entry of join.unfinished(kind)) if (matchesFilter(entry, filter)) yield entry;
+    }
+  }
+
+  /**
+   * Existing records from `fromLsn` (default: the oldest on disk), then new ones as the writer
+   * appends them, from this or another process, across rotation. Ends on close() or `signal`.
+   * Throws WAL_SEGMENT_GONE when retention removed records it still needed.
+   */
+  async *follow(
+    options: { fromLsn?: number; signal?: AbortSignal; pollMs?: number } = {},
+  ): AsyncGenerator<HistoryEntry> {
+    const dir = this.#requirePath();
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.#closeSignal.signal])
+      : this.#closeSignal.signal;
+    const join = new HistoryJoin();
+    for await (const record of followLog(dir, {
+      fromLsn: options.fromLsn,
+      signal,
+      pollMs: options.pollMs,
+    })) {
+      const entry = join.entry(record);
+      if (entry) yield entry;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeSignal.abort();
+    await this.#checkpointer?.settle();
     await this.#log.close();
   }
 
@@ -359,9 +568,49 @@ export class WalStore {
     type: RecordType,
     value: StartedPayload | CompletedPayload | CleanupPayload,
   ): Promise<number> {
+    const maxBytes = this.#retention?.maxBytes;
+    if (maxBytes !== undefined && this.#diskEstimate() > maxBytes) {
+      // The hard byte cap: measure (a background checkpoint may have freed space), and if still
+      // over, checkpoint and delete covered segments before writing more.
+      this.#bytesOnDisk = this.#measureDisk();
+      if (this.#diskEstimate() > maxBytes) await this.checkpoint();
+    }
     const { firstLsn } = await this.#log.append([{ type, value }]);
     applyRecord(this.#state, { lsn: firstLsn, type, value });
+    if (this.#writer && this.#checkpointer) {
+      const appended = this.#writer.bytesAppended;
+      this.#checkpointer.maybeCheckpoint(this.#state, appended);
+      if (maxBytes !== undefined && this.#diskEstimate() > maxBytes * 0.75) {
+        this.#checkpointer.checkpointSoon(this.#state, appended);
+      }
+    }
     return firstLsn;
+  }
+
+  /** bytesAppended when #bytesOnDisk was last measured. */
+  #appendedAtMeasure = 0;
+
+  #diskEstimate(): number {
+    return this.#bytesOnDisk + (this.#writer?.bytesAppended ?? 0) - this.#appendedAtMeasure;
+  }
+
+  #measureDisk(): number {
+    this.#appendedAtMeasure = this.#writer?.bytesAppended ?? 0;
+    return this.path
+      ? statSegments(nodeFileSystem, this.path).reduce((sum, seg) => sum + seg.bytes, 0)
+      : 0;
+  }
+
+  #checkpointFiles(): { name: string; lsn: number; bytes: number }[] {
+    const dir = this.#requirePath();
+    const files = this.#checkpointer?.files() ?? listCheckpointsIn(dir);
+    return files.map((f) => ({ ...f, bytes: nodeFileSystem.stat(joinPath(dir, f.name)).bytes }));
+  }
+
+  #requirePath(): string {
+    if (!this.path)
+      throw new WalError(ErrorCode.invalidArgument, 'an in-memory store has no history on disk');
+    return this.path;
   }
 
   #assertOpen(): void {
@@ -444,6 +693,8 @@ function reportFrom(
   repair: TailRepair | undefined,
   removedTempFiles: string[],
   replayMs: number,
+  checkpoint: { name: string; lsn: number } | undefined,
+  rejectedCheckpoints: RejectedCheckpoint[],
 ): Omit<RecoveryReport, 'interrupted' | 'interruptedCount'> {
   return {
     mode: scan.mode,
@@ -457,5 +708,22 @@ function reportFrom(
     damage: scan.damage,
     removedTempFiles,
     replayMs,
+    checkpoint,
+    rejectedCheckpoints,
   };
+}
+
+interface StoreParts {
+  path: string | undefined;
+  log: JournalLog;
+  writer: WalWriter | undefined;
+  state: JournalState;
+  report: Omit<RecoveryReport, 'interrupted' | 'interruptedCount'>;
+  writerAlive: boolean;
+  checkpointer: Checkpointer | undefined;
+  retention: RetentionPolicy | undefined;
+}
+
+function listCheckpointsIn(dir: string): { name: string; lsn: number }[] {
+  return listCheckpoints(nodeFileSystem, dir);
 }

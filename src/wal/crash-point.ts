@@ -12,6 +12,10 @@ export const crashPointNames = [
   'rotate:after-dir-sync',
   'repair:after-backup',
   'repair:after-truncate',
+  'checkpoint:after-temp-write',
+  'checkpoint:after-temp-sync',
+  'checkpoint:after-rename',
+  'retention:after-unlink',
 ] as const;
 export type CrashPointName = (typeof crashPointNames)[number];
 

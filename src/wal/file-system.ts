@@ -23,6 +23,7 @@ export interface FileSystem {
   readdir(path: string): string[];
   mkdir(path: string): void;
   exists(path: string): boolean;
+  stat(path: string): { bytes: number; modifiedMs: number };
 }
 
 const openFlags: Record<OpenMode, string> = {
@@ -54,6 +55,10 @@ export const nodeFileSystem: FileSystem = {
   readdir: (path) => fs.readdirSync(path),
   mkdir: (path) => fs.mkdirSync(path),
   exists: (path) => fs.existsSync(path),
+  stat: (path) => {
+    const stats = fs.statSync(path);
+    return { bytes: stats.size, modifiedMs: stats.mtimeMs };
+  },
 };
 
 /** Writes all of `bytes` at `position`, looping over short writes. */

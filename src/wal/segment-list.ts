@@ -1,9 +1,11 @@
 // The segments of a log directory in log order, and the names of the other files it may hold.
-import { BROKEN_INFIX, TEMP_SUFFIX } from '../format/constants.js';
+import { join } from 'node:path';
+import { BROKEN_INFIX, SEGMENT_HEADER_BYTES, TEMP_SUFFIX } from '../format/constants.js';
+import { decodeSegmentHeader } from '../format/segment-header.js';
 import { parseSegmentName } from '../format/segment-name.js';
 import { ErrorCode, ioError, WalError } from '../errors.js';
 import { defaults } from '../limits.js';
-import type { FileSystem } from './file-system.js';
+import { type FileSystem, readFully } from './file-system.js';
 
 export interface SegmentEntry {
   name: string;
@@ -46,4 +48,32 @@ export function listTempFiles(fs: FileSystem, dir: string): string[] {
 /** Name of the file that keeps bytes cut from `segment` at the repair that expected `lsn`. */
 export function brokenName(segment: string, lsn: number): string {
   return `${segment}${BROKEN_INFIX}${lsn}`;
+}
+
+/** A segment file's size and last-modified time, for retention and disk-usage reports. */
+export interface SegmentStat {
+  name: string;
+  baseLsn: number;
+  bytes: number;
+  modifiedMs: number;
+}
+
+export function statSegments(fs: FileSystem, dir: string): SegmentStat[] {
+  return listSegments(fs, dir).map((entry) => {
+    const { bytes, modifiedMs } = fs.stat(join(dir, entry.name));
+    return { ...entry, bytes, modifiedMs };
+  });
+}
+
+/** The salt in a segment's header, or undefined when the header does not check. */
+export function segmentSalt(fs: FileSystem, dir: string, name: string): number | undefined {
+  const fd = fs.open(join(dir, name), 'read');
+  try {
+    const head = Buffer.alloc(SEGMENT_HEADER_BYTES);
+    readFully(fs, fd, head, 0, SEGMENT_HEADER_BYTES, 0);
+    const verdict = decodeSegmentHeader(head);
+    return verdict.kind === 'ok' ? verdict.header.salt : undefined;
+  } finally {
+    fs.close(fd);
+  }
 }
