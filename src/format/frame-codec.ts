@@ -89,7 +89,11 @@ function writeFrame(
   return size;
 }
 
-export type HeaderCheck = { ok: true; header: FrameHeader } | { ok: false; reason: string };
+/** `header` is set on a rejection when the length is sane, so the caller can tell whether a
+ * frame with a field out of range still checks (then it is not a crash artefact). */
+export type HeaderCheck =
+  | { ok: true; header: FrameHeader }
+  | { ok: false; reason: string; header?: FrameHeader };
 
 /**
  * Structural checks on the 20 header bytes at `at`, before any CRC: a declared length is never
@@ -113,13 +117,13 @@ export function readFrameHeader(bytes: Buffer, at: number, bytesLeft: number): H
   if (header.frameBytes > bytesLeft) {
     return { ok: false, reason: `frame length ${payloadBytes} runs past the end of the segment` };
   }
-  if (header.lsn < 1) return { ok: false, reason: 'frame lsn out of range' };
-  if (header.type === 0) return { ok: false, reason: 'frame type 0' };
+  if (header.lsn < 1) return { ok: false, reason: 'frame lsn out of range', header };
+  if (header.type === 0) return { ok: false, reason: 'frame type 0', header };
   if ((header.flags & ~FRAME_FLAGS_KNOWN) !== 0) {
-    return { ok: false, reason: `unknown frame flags 0x${header.flags.toString(16)}` };
+    return { ok: false, reason: `unknown frame flags 0x${header.flags.toString(16)}`, header };
   }
   if (bytes.readUInt16LE(at + Off.reserved) !== 0) {
-    return { ok: false, reason: 'reserved frame bytes are not zero' };
+    return { ok: false, reason: 'reserved frame bytes are not zero', header };
   }
   return { ok: true, header };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { FORMAT_VERSION, TEMP_SUFFIX } from '../format/constants.js';
 import { encodeSegmentHeader } from '../format/segment-header.js';
 import { segmentName } from '../format/segment-name.js';
+import { crashPoint } from './crash-point.js';
 import { type FileSystem, writeFully } from './file-system.js';
 
 export class SegmentFile {
@@ -44,7 +45,9 @@ export class SegmentFile {
     try {
       writeFully(fs, fd, header, 0);
       await fs.fdatasync(fd);
+      crashPoint?.('rotate:after-temp-sync');
       fs.rename(tempPath, join(dir, name));
+      crashPoint?.('rotate:after-rename');
       fs.syncDir(dir);
     } catch (error) {
       fs.close(fd);

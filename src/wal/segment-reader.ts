@@ -46,7 +46,13 @@ function checkFrame(cursor: SegmentCursor, at: number, salt: number, lsn: number
   const head = cursor.view(at, Math.min(cursor.fileBytes - at, FRAME_HEADER_BYTES));
   if (!head) return { ok: false, reason: 'truncated frame header', definite: false };
   const parsed = readFrameHeader(head.bytes, head.index, cursor.fileBytes - at);
-  if (!parsed.ok) return { ok: false, reason: parsed.reason, definite: false };
+  if (!parsed.ok) {
+    // A frame that checks is never a crash artefact, even with a field out of range.
+    const whole = parsed.header && cursor.view(at, parsed.header.frameBytes);
+    const definite =
+      whole !== undefined && frameChecksumMatches(whole.bytes, whole.index, parsed.header!, salt);
+    return { ok: false, reason: parsed.reason, definite };
+  }
   const { header } = parsed;
   const whole = cursor.view(at, header.frameBytes);
   if (!whole) return { ok: false, reason: 'truncated frame', definite: false };

@@ -4,6 +4,7 @@
 // aside whole. Never append after unrepaired garbage.
 import { join } from 'node:path';
 import { ioError } from '../errors.js';
+import { crashPoint } from './crash-point.js';
 import { type FileSystem, readFully, writeFully } from './file-system.js';
 import type { TailReport } from './log-reader.js';
 import { brokenName, listTempFiles } from './segment-list.js';
@@ -42,6 +43,7 @@ export async function repairTail(
     const fileBytes = fs.size(fd);
     await copyRange(fs, fd, tail.offset, fileBytes, backupPath);
     step('syncing directory', dir, () => fs.syncDir(dir));
+    crashPoint?.('repair:after-backup');
     step('truncating', path, () => fs.truncate(fd, tail.offset));
     await fs.fdatasync(fd).catch((error) => {
       throw ioError('syncing', path, error);

@@ -82,8 +82,11 @@ export class WalWriter {
   #draining: Promise<void> | undefined;
   #syncTimer: NodeJS.Timeout | undefined;
   #unsynced = false;
+  /** The fdatasync in flight, if any: the segment is never closed under it. */
+  #syncing: Promise<void> | undefined;
   #failure: WalFailedError | undefined;
   #closing: Promise<void> | undefined;
+  #bytesAppended = 0;
 
   private constructor(
     dir: string,
@@ -161,6 +164,11 @@ export class WalWriter {
     }
   }
 
+  /** Frame bytes written since open (segment headers not counted). */
+  get bytesAppended(): number {
+    return this.#bytesAppended;
+  }
+
   /** LSN the next appended record will get. */
   get nextLsn(): number {
     return this.#nextLsn;
@@ -208,7 +216,13 @@ export class WalWriter {
   async sync(): Promise<void> {
     this.#assertWritable();
     await this.#draining;
-    await this.#syncNow();
+    try {
+      await this.#syncNow();
+    } catch (error) {
+      // Like a failed sync in append: the writer is failed, never retried and then acknowledged.
+      this.#fail(classifyFailure(this.dir, this.#segment, error));
+      throw this.#failure;
+    }
   }
 
   /** Waits for queued appends, syncs, closes the segment and releases the lock. Idempotent. */
@@ -224,6 +238,7 @@ export class WalWriter {
       if (!this.#failure) await this.#syncNow();
     } finally {
       try {
+        await this.#syncing?.catch(() => undefined);
         this.#segment?.close();
       } finally {
         this.#segment = undefined;
@@ -318,10 +333,12 @@ export class WalWriter {
     let parts: Buffer[] = [];
     for (const pending of group) {
       let segment = this.#segment;
+      // Bytes of this group already bound for the segment count too: a new segment is not empty.
+      const segmentBytes = segment === undefined ? 0 : segment.bytes + sumBytes(parts);
       const full =
         segment !== undefined &&
-        segment.bytes > SEGMENT_HEADER_BYTES &&
-        segment.bytes + sumBytes(parts) + pending.frameBytes > this.#settings.maxSegmentBytes;
+        segmentBytes > SEGMENT_HEADER_BYTES &&
+        segmentBytes + pending.frameBytes > this.#settings.maxSegmentBytes;
       if (segment === undefined || full) {
         if (segment) {
           this.#writeParts(segment, parts);
@@ -346,12 +363,15 @@ export class WalWriter {
   #writeParts(segment: SegmentFile, parts: Buffer[]): void {
     if (parts.length === 0) return;
     crashPoint?.('append:before-write');
-    segment.append(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    segment.append(bytes);
+    this.#bytesAppended += bytes.length;
   }
 
   async #rotate(baseLsn: number): Promise<SegmentFile> {
     const old = this.#segment;
     if (old) {
+      await this.#syncing;
       await old.sync();
       old.close();
       this.#segment = undefined;
@@ -372,9 +392,17 @@ export class WalWriter {
   }
 
   async #syncNow(): Promise<void> {
+    // A sync in flight (the interval timer's, or sync()'s) covers only writes made before it.
+    await this.#syncing;
     if (!this.#unsynced || !this.#segment) return;
     this.#unsynced = false;
-    await this.#segment.sync();
+    const sync = this.#segment.sync();
+    this.#syncing = sync;
+    try {
+      await sync;
+    } finally {
+      if (this.#syncing === sync) this.#syncing = undefined;
+    }
   }
 
   #fail(error: WalFailedError, group: Pending[] = []): void {
