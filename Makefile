@@ -36,6 +36,7 @@ demo: build
 bench: build
 	node dist/test/bench/append-bench.js
 	node --expose-gc dist/test/bench/replay-bench.js
+	node dist/test/bench/checkpoint-bench.js
 
 fixtures: build
 	node dist/test/tools/make-fixtures.js fixtures/v1

@@ -2,6 +2,14 @@
 // Thin shim over the built CLI (run `make build` first when working from a checkout).
 import { main } from '../dist/src/cli/main.js';
 
+// A closed pipe (`exec-wal export ... | head`) is a normal way for a reader to stop.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -7,6 +7,8 @@ import { type CliIo, ExitCode, OutputFormat } from './cli-io.js';
 import { journalPath, UsageError } from './journal-path.js';
 import { recentCommand } from './recent-command.js';
 import { statsCommand, statsSorts } from './stats-command.js';
+import { compactCommand } from './compact-command.js';
+import { infoCommand } from './info-command.js';
 import { verifyCommand } from './verify-command.js';
 
 const EXIT_CODES_HELP = `
@@ -88,6 +90,34 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       exitCode = verifyCommand(journalPath(path, io.env), options, io);
     });
 
+  program
+    .command('compact')
+    .description('write a checkpoint, then delete the segments it covers (takes the writer lock)')
+    .argument('[path]', 'journal directory (default: $EXEC_WAL_PATH)')
+    .option('--keep-segments <count>', 'keep at most this many segments')
+    .option('--keep-bytes <size>', 'keep at most this many bytes of segments (e.g. 512MiB)')
+    .option('--keep-age <duration>', 'delete segments last written longer ago (e.g. 7d)')
+    .option('--dry-run', 'say what would be deleted; change nothing')
+    .addHelpText(
+      'after',
+      '\nExample:\n  exec-wal compact /var/lib/scheduler/exec.wal --keep-bytes 1GiB --dry-run',
+    )
+    .action(async (path: string | undefined, options) => {
+      exitCode = await compactCommand(journalPath(path, io.env), options, io);
+    });
+
+  program
+    .command('info')
+    .description(
+      'segments, sizes, lsn and time ranges, checkpoints, lock holder, crc32c implementation',
+    )
+    .argument('[path]', 'journal directory (default: $EXEC_WAL_PATH)')
+    .option('--json', 'as one JSON document')
+    .addHelpText('after', '\nExample:\n  exec-wal info /var/lib/scheduler/exec.wal')
+    .action(async (path: string | undefined, options) => {
+      exitCode = await infoCommand(journalPath(path, io.env), options, io);
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
@@ -112,6 +142,8 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
     return ExitCode.corruption;
   }
   if (error instanceof WalLockedError) return ExitCode.locked;
-  if (!debug) io.stderr.write('(run with --debug for details)\n');
+  // A named error already says what and where; anything else deserves a stack on request.
+  if (!debug && !(error instanceof WalError))
+    io.stderr.write('(run with --debug for the stack trace)\n');
   return ExitCode.error;
 }
