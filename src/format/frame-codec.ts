@@ -89,8 +89,10 @@ function writeFrame(
   return size;
 }
 
-/** `header` is set on a rejection when the length is sane, so the caller can tell whether a
- * frame with a field out of range still checks (then it is not a crash artefact). */
+/**
+ * `header` is set on a rejection when the length is sane, so the caller can tell whether a frame
+ * with a field out of range still checks (then it is not a crash artefact).
+ */
 export type HeaderCheck =
   | { ok: true; header: FrameHeader }
   | { ok: false; reason: string; header?: FrameHeader };

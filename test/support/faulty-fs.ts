@@ -1,0 +1,152 @@
+// A FileSystem that delegates to nodeFileSystem and injects faults on chosen calls: an error
+// (EIO, ENOSPC, ...) or a short write on the k-th call of a kind, once or from then on. It also
+// counts calls and bytes, so tests can assert how much work an open or a scan did.
+import { type FileSystem, nodeFileSystem, type OpenMode } from '../../src/wal/file-system.js';
+
+export type FsCall = 'open' | 'read' | 'write' | 'fdatasync' | 'truncate' | 'syncDir' | 'rename';
+
+export type Fault = {
+  call: FsCall;
+  /** 1-based: the fault hits the nth call of this kind (counting from when the fs was made). */
+  nth: number;
+  /** Keep failing every later call of this kind too (a full disk stays full). */
+  sticky?: boolean;
+} & (
+  | { error: string }
+  /** write only: write at most this many bytes and return the count. */
+  | { shortBytes: number }
+  /** fdatasync only: a slow disk; the real call runs after this delay. */
+  | { delayMs: number }
+);
+
+type Effect = { error: string } | { shortBytes: number } | { delayMs: number };
+
+export class FaultyFileSystem implements FileSystem {
+  readonly calls: Record<FsCall, number> = {
+    open: 0,
+    read: 0,
+    write: 0,
+    fdatasync: 0,
+    truncate: 0,
+    syncDir: 0,
+    rename: 0,
+  };
+  bytesRead = 0;
+  bytesWritten = 0;
+  /** fdatasync calls that completed successfully. */
+  syncsDone = 0;
+  /** Faults that fired, in order, as `<call>#<n>`. */
+  readonly fired: string[] = [];
+  #faults: Fault[];
+  #inner: FileSystem;
+
+  constructor(faults: Fault[] = [], inner: FileSystem = nodeFileSystem) {
+    this.#faults = [...faults];
+    this.#inner = inner;
+  }
+
+  /** Adds a fault relative to now: `after` = 1 hits the next call of that kind. */
+  failNext(call: FsCall, fault: Effect, after = 1, sticky = false): void {
+    this.#faults.push({ call, nth: this.calls[call] + after, sticky, ...fault });
+  }
+
+  clearFaults(): void {
+    this.#faults = [];
+  }
+
+  /** Counts the call and returns the fault that applies to it, if any. */
+  #fault(call: FsCall): Fault | undefined {
+    const n = ++this.calls[call];
+    const fault = this.#faults.find(
+      (f) => f.call === call && (f.nth === n || (f.sticky === true && n > f.nth)),
+    );
+    if (fault) this.fired.push(`${call}#${n}`);
+    return fault;
+  }
+
+  #throwIfError(call: FsCall, fault: Fault | undefined): void {
+    if (fault && 'error' in fault) throw injected(call, fault.error);
+  }
+
+  open(path: string, mode: OpenMode): number {
+    this.#throwIfError('open', this.#fault('open'));
+    return this.#inner.open(path, mode);
+  }
+
+  close(fd: number): void {
+    this.#inner.close(fd);
+  }
+
+  read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number {
+    this.#throwIfError('read', this.#fault('read'));
+    const n = this.#inner.read(fd, buffer, offset, length, position);
+    this.bytesRead += n;
+    return n;
+  }
+
+  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number {
+    const fault = this.#fault('write');
+    this.#throwIfError('write', fault);
+    const allowed = fault && 'shortBytes' in fault ? Math.min(length, fault.shortBytes) : length;
+    const n = this.#inner.write(fd, buffer, offset, allowed, position);
+    this.bytesWritten += n;
+    return n;
+  }
+
+  async fdatasync(fd: number): Promise<void> {
+    const fault = this.#fault('fdatasync');
+    if (fault && 'error' in fault) {
+      // Fail asynchronously, like a real disk: appends made meanwhile queue up behind it.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      throw injected('fdatasync', fault.error);
+    }
+    if (fault && 'delayMs' in fault) {
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    }
+    await this.#inner.fdatasync(fd);
+    this.syncsDone++;
+  }
+
+  truncate(fd: number, length: number): void {
+    this.#throwIfError('truncate', this.#fault('truncate'));
+    this.#inner.truncate(fd, length);
+  }
+
+  size(fd: number): number {
+    return this.#inner.size(fd);
+  }
+
+  syncDir(path: string): void {
+    this.#throwIfError('syncDir', this.#fault('syncDir'));
+    this.#inner.syncDir(path);
+  }
+
+  rename(from: string, to: string): void {
+    this.#throwIfError('rename', this.#fault('rename'));
+    this.#inner.rename(from, to);
+  }
+
+  unlink(path: string): void {
+    this.#inner.unlink(path);
+  }
+
+  readdir(path: string): string[] {
+    return this.#inner.readdir(path);
+  }
+
+  mkdir(path: string): void {
+    this.#inner.mkdir(path);
+  }
+
+  exists(path: string): boolean {
+    return this.#inner.exists(path);
+  }
+
+  stat(path: string): { bytes: number; modifiedMs: number } {
+    return this.#inner.stat(path);
+  }
+}
+
+function injected(call: FsCall, code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: injected ${call} failure`), { code, syscall: call });
+}
