@@ -10,8 +10,16 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Ctrl-C ends `tail -f` cleanly (exit 0); a second Ctrl-C exits at once.
+const interrupt = new AbortController();
+process.on('SIGINT', () => {
+  if (interrupt.signal.aborted) process.exit(130);
+  interrupt.abort();
+});
+
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
+  signal: interrupt.signal,
 });

@@ -63,3 +63,9 @@ export {
   WalStore,
   type WalStoreOptions,
 } from './store/wal-store.js';
+export type { HistoryEntry, HistoryFilter, HistoryKind } from './store/journal-history.js';
+export type { CheckpointResult } from './store/journal-checkpoints.js';
+export type { DiskUsage } from './store/wal-store.js';
+export type { RetentionPolicy } from './wal/segment-retention.js';
+export { type FollowOptions, followLog } from './wal/log-follower.js';
+export { planRepair, type RepairMode, type RepairReport, repairLog } from './wal/log-repair.js';

@@ -2,9 +2,22 @@
 // passes the process's own.
 
 export interface CliIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stdout: {
+    write(text: string): unknown;
+    isTTY?: boolean;
+    once?(event: 'drain', listener: () => void): unknown;
+  };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /** Aborted on Ctrl-C: ends `tail -f`. */
+  signal?: AbortSignal;
+}
+
+/** Writes `text`; when the stream's buffer is full, waits for it to drain (bounded memory). */
+export async function writeOut(io: CliIo, text: string): Promise<void> {
+  if (io.stdout.write(text) === false && io.stdout.once) {
+    await new Promise<void>((resolve) => io.stdout.once?.('drain', resolve));
+  }
 }
 
 /** Exit codes (docs/cli.md#exit-codes). A torn tail alone is reported but exits 0. */

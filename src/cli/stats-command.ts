@@ -1,6 +1,9 @@
 // `exec-wal stats <path>`: per-action statistics, all-time (from replayed state).
 import type { ActionStats } from '../store/journal-types.js';
+import { emptyActionStats } from '../store/action-stats.js';
 import { WalStore } from '../store/wal-store.js';
+import { statsFromHistory } from '../store/window-stats.js';
+import { parseWindow } from './time-window.js';
 import type { RecoveryMode } from '../wal/recovery-policy.js';
 import { type CliIo, chooseFormat, OutputFormat } from './cli-io.js';
 import { existingJournal, UsageError } from './journal-path.js';
@@ -15,6 +18,9 @@ import {
 
 export interface StatsOptions {
   action?: string;
+  source?: string;
+  since?: string;
+  until?: string;
   sort?: string;
   json?: boolean;
   output?: string;
@@ -41,18 +47,43 @@ export async function statsCommand(
   const sort = (options.sort ?? 'total') as (typeof statsSorts)[number];
   if (!statsSorts.includes(sort))
     throw new UsageError(`--sort must be one of ${statsSorts.join(', ')}`);
+  const now = Date.now();
+  const window = parseWindow(options, now);
+  const windowed =
+    window.since !== undefined || window.until !== undefined || options.source !== undefined;
   const store = await WalStore.open(existingJournal(path), {
     readOnly: true,
     recovery: options.recovery as RecoveryMode | undefined,
   });
   try {
-    let rows = options.action ? [store.actionStats(options.action)] : store.allActionStats();
+    let rows: ActionStats[];
+    let scope = 'all-time';
+    if (windowed) {
+      const filter = {
+        ...window,
+        ...(options.source === undefined ? {} : { source: options.source }),
+      };
+      const result = await statsFromHistory(store, filter);
+      rows = result.actions;
+      if (options.action)
+        rows = [
+          rows.find((r) => r.actionId === options.action) ?? emptyActionStats(options.action),
+        ];
+      const from = window.since === undefined ? 'the oldest record on disk' : isoTime(window.since);
+      const to = window.until === undefined ? 'now' : isoTime(window.until);
+      scope = `window ${from} to ${to}${options.source === undefined ? '' : `, source ${options.source}`} (from history on disk, which starts at lsn ${result.firstLsnOnDisk ?? '-'})`;
+    } else {
+      rows = options.action ? [store.actionStats(options.action)] : store.allActionStats();
+    }
     rows = rows.sort((a, b) => sorters[sort](a, b) || a.actionId.localeCompare(b.actionId));
     const now = Date.now();
     if (format === 'json') {
       const doc = {
         path,
-        scope: 'all-time',
+        scope: windowed ? 'window' : 'all-time',
+        window: windowed
+          ? { since: isoTime(window.since), until: isoTime(window.until), source: options.source }
+          : undefined,
         lastLsn: store.lastLsn,
         generatedAt: isoTime(now),
         actions: rows,
@@ -63,9 +94,11 @@ export async function statsCommand(
     } else if (format === 'csv') {
       io.stdout.write(renderCsv(rows, machineColumns));
     } else {
+      const what = windowed ? 'windowed' : 'all-time';
       io.stdout.write(
-        `all-time stats of ${path} (${rows.length} actions, through lsn ${store.lastLsn})\n`,
+        `${what} stats of ${path} (${rows.length} actions, through lsn ${store.lastLsn})\n`,
       );
+      if (windowed) io.stdout.write(`${scope}\n`);
       // One space between columns keeps the default table within 80 columns.
       const columns =
         format === 'wide' ? [...tableColumns(now, 40), lastErrorColumn] : tableColumns(now, 16);

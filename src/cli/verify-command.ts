@@ -34,7 +34,8 @@ export function verifyCommand(path: string, options: { json?: boolean }, io: Cli
   );
   if (report.corrupt) {
     io.stderr.write(
-      `exec-wal: corruption found in ${path}; read what is intact with \`exec-wal recent ${path} --recovery salvage\`\n`,
+      `exec-wal: corruption found in ${path}; see what a repair would keep with ` +
+        `\`exec-wal repair ${path} --mode point-in-time --dry-run\` (or --mode salvage)\n`,
     );
   }
   return exit;

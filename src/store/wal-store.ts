@@ -513,12 +513,14 @@ export class WalStore {
    * bounded memory; works on a read-only store beside a live writer. After the last record,
    * starts never completed follow as `interrupted` entries (when no `until` bound is given).
    */
-  async *history(filter: HistoryFilter = {}): AsyncGenerator<HistoryEntry> {
+  async *history(
+    filter: HistoryFilter = {},
+    onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void,
+  ): AsyncGenerator<HistoryEntry> {
     const dir = this.#requirePath();
     const join = new HistoryJoin();
-    const scan = iterateLog(dir, {
-      recovery: this.recoveryReport.mode === 'salvage' ? 'salvage' : 'point-in-time',
-    });
+    const recovery = this.recoveryReport.mode === 'salvage' ? 'salvage' : 'point-in-time';
+    const scan = iterateLog(dir, { recovery, onProgress });
     let count = 0;
     for (let step = scan.next(); !step.done; step = scan.next()) {
       const entry = join.entry(step.value);
