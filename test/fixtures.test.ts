@@ -1,9 +1,10 @@
 // The golden fixtures of format v1 (fixtures/v1, docs/format.md#golden-fixtures): every fixture,
-// copied to a temp dir, must replay in every recovery mode exactly as its expected.json says, and
-// open with WalWriter as it says; the generator must still reproduce the committed bytes; both
-// CRC32C implementations must read them identically; the spec's checksum formula, computed by a
-// bitwise reference CRC here, must match the stored checksums; the hex dump in docs/format.md
-// must be the committed bytes.
+// copied to a temp dir, must replay in every recovery mode exactly as its expected.json says,
+// open with WalWriter as it says, and open as a journal (WalStore, read-only) as it says, and
+// `exec-wal verify` must pass the clean and torn ones and fail the corrupt ones; the generator
+// must still reproduce the committed bytes; both CRC32C implementations must read them
+// identically; the spec's checksum formula, computed by a bitwise reference CRC here, must match
+// the stored checksums; the hex dump in docs/format.md must be the committed bytes.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -11,16 +12,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WalError, WalCorruptionError } from '../src/errors.js';
 import { crcImplementation } from '../src/format/checksum.js';
+import { WalStore } from '../src/store/wal-store.js';
 import type { ScanReport } from '../src/wal/log-reader.js';
 import { replayLog } from '../src/wal/log-replay.js';
 import type { WalRecord } from '../src/wal/segment-reader.js';
 import { WalWriter } from '../src/wal/wal-writer.js';
 import { removeTempDirs, tempDir } from './support/temp-dir.js';
 import {
+  actionStatKeys,
   type ErrorJson,
   type ExpectedJson,
+  type JournalJson,
+  journalCounterKeys,
   type ModeName,
   modeNames,
+  type RecordErrorJson,
   type ReplayJson,
   type WriterJson,
   writeFixtures,
@@ -117,6 +123,56 @@ function replayJson(raw: RawReplay): ReplayJson {
 }
 type ReplayJsonRecord = Extract<ReplayJson, { outcome: 'records' }>['records'][number];
 
+/** Larger than any fixture's history: every entry WalStore keeps. */
+const ALL_ENTRIES = 1000;
+
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, value[key]])) as Pick<T, K>;
+}
+
+/** What a read-only WalStore shows, in the shape of expected.json (undefined keys dropped). */
+function journalJson(store: WalStore): JournalJson {
+  const view: JournalJson = {
+    outcome: 'opened',
+    lastLsn: store.lastLsn,
+    counters: pick(store.counters, journalCounterKeys),
+    actions: store.allActionStats().map((stats) => pick(stats, actionStatKeys)),
+    executions: store.recentActionExecutions(ALL_ENTRIES),
+    failures: store.recentFailures(ALL_ENTRIES).map((execution) => execution.lsn),
+    cleanups: store.recentCleanupOperations(ALL_ENTRIES),
+    interrupted: store.inFlight() as Extract<JournalJson, { outcome: 'opened' }>['interrupted'],
+  };
+  return JSON.parse(JSON.stringify(view)) as JournalJson;
+}
+
+/** A journal's refusal: a log error as for replay, or a refused record (its lsn and type). */
+function journalErrorJson(error: WalError): ErrorJson | RecordErrorJson {
+  const record = /record at lsn (\d+) has type (\d+)/.exec(error.message);
+  if (!(error instanceof WalCorruptionError) && record) {
+    return {
+      code: error.code as RecordErrorJson['code'],
+      lsn: Number(record[1]),
+      type: Number(record[2]),
+    };
+  }
+  const location = error instanceof WalCorruptionError ? error.location : undefined;
+  return errorJson({ code: error.code, message: error.message, location });
+}
+
+const cliPath = join(repoRoot, 'bin', 'exec-wal.js');
+
+/** Runs the real binary (it loads dist/: build first). */
+function spawnCli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  if (!existsSync(join(repoRoot, 'dist', 'src', 'cli', 'main.js'))) {
+    throw new Error('dist/ is missing: build first (npx tsc -p tsconfig.json)');
+  }
+  const child = spawnSync(process.execPath, [cliPath, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
 describe.each(fixtureNames)('fixtures/v1/%s', (name) => {
   const expected = expectedOf(name);
 
@@ -175,7 +231,7 @@ describe.each(fixtureNames)('fixtures/v1/%s', (name) => {
     }
     for (const temp of want.removedTempFiles) expect(existsSync(join(dir, temp))).toBe(false);
 
-    const appended = await writer.append([{ type: 1, value: { appended: 'after open' } }]);
+    const appended = await writer.append([{ type: 1, value: appendedStart }]);
     expect(appended).toEqual({ firstLsn: want.nextLsn, lastLsn: want.nextLsn });
     await writer.close();
     const records: WalRecord[] = [];
@@ -183,10 +239,69 @@ describe.each(fixtureNames)('fixtures/v1/%s', (name) => {
     expect(report.tail).toEqual({ status: 'clean' });
     expect(records).toEqual([
       ...tolerated.records,
-      { lsn: want.nextLsn, type: 1, value: { appended: 'after open' } },
+      { lsn: want.nextLsn, type: 1, value: appendedStart },
     ]);
   });
+
+  it('opens as a journal (WalStore, read-only) as expected.json says', async () => {
+    const dir = copyFixture(name);
+    const before = logFiles(dir);
+    const want = expected.journal;
+    let store: WalStore;
+    try {
+      store = await WalStore.open(dir, { readOnly: true });
+    } catch (error) {
+      if (!(error instanceof WalError)) throw error;
+      expect({ outcome: 'error', error: journalErrorJson(error) }).toEqual(want);
+      expect(logFiles(dir)).toEqual(before);
+      return;
+    }
+    try {
+      expect(journalJson(store)).toEqual(want);
+      if (want.outcome !== 'opened') return;
+      const tolerated = expected.replay['tolerate-tail'];
+      if (tolerated.outcome !== 'records') throw new Error('a journal opened a log replay refuses');
+      expect(store.recoveryReport.tail).toEqual(tolerated.tail);
+      expect(store.recoveryReport.interruptedCount).toBe(want.interrupted.length);
+    } finally {
+      await store.close();
+    }
+    expect(logFiles(dir)).toEqual(before);
+  });
+
+  it('passes `exec-wal verify` when clean or torn, fails it when corrupt', () => {
+    const dir = copyFixture(name);
+    const result = spawnCli(['verify', dir]);
+    const output = result.stdout + result.stderr;
+    const salvaged = expected.replay.salvage;
+    if (expected.journal.outcome === 'opened' && salvaged.outcome === 'records') {
+      expect(result.code, output).toBe(0);
+      const summary = `${salvaged.segments.length} segments, ${salvaged.records.length} records`;
+      expect(result.stdout).toContain(summary);
+      expect(result.stdout).toMatch(salvaged.tail.status === 'torn' ? /^TORN /m : /^OK: /m);
+    } else if (
+      expected.replay['tolerate-tail'].outcome === 'error' &&
+      expected.replay['tolerate-tail'].error.code === 'WAL_CORRUPT'
+    ) {
+      expect(result.code, output).toBe(3);
+      expect(result.stdout).toMatch(/^FAIL /m);
+    } else {
+      // WAL_UNSUPPORTED: a segment of a newer format, or a record type of a newer journal.
+      expect(result.code, output).not.toBe(0);
+      expect(output).toMatch(/upgrade exec-wal/);
+    }
+  });
 });
+
+/** A valid journal start (docs/format.md#journal-records), appended after a writer's open. */
+const appendedStart = {
+  executionId: 'appended-after-open',
+  actionId: 'deploy',
+  source: 'test',
+  executionType: 'manual',
+  attempt: 1,
+  startedAt: 1_700_000_100_000,
+};
 
 describe('the committed fixtures', () => {
   it('are reproduced byte for byte by the generator (docs and code stay twins)', () => {
@@ -295,6 +410,19 @@ describe('the committed fixtures', () => {
     expect(dumped.length).toBeGreaterThanOrEqual(32);
     const bytes = readFileSync(join(fixturesRoot, 'basic', '0000000000000001.wal'));
     expect(Buffer.from(dumped)).toEqual(bytes.subarray(0, dumped.length));
+
+    // Every row of the annotation tables quotes the bytes at its offset.
+    const section = doc.slice(start, doc.indexOf('\n## ', start));
+    let rows = 0;
+    for (const line of section.split('\n')) {
+      const row = /^\| 0x([0-9a-f]+) \| ((?:`[0-9a-f ]+` ?)+)\|/.exec(line);
+      if (!row) continue;
+      const at = Number.parseInt(row[1]!, 16);
+      const quoted = Buffer.from(row[2]!.replace(/[` ]/g, ''), 'hex');
+      expect(bytes.subarray(at, at + quoted.length), line).toEqual(quoted);
+      rows += 1;
+    }
+    expect(rows).toBeGreaterThanOrEqual(20);
   });
 });
 

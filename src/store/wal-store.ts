@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { ErrorCode, WalClosedError, WalError, WalValidationError } from '../errors.js';
 import { defaults } from '../limits.js';
 import { listCheckpoints, type RejectedCheckpoint } from '../wal/checkpoint-files.js';
-import { nodeFileSystem } from '../wal/file-system.js';
+import { type FileSystem, nodeFileSystem } from '../wal/file-system.js';
 import { followLog } from '../wal/log-follower.js';
 import type { DamageReport, ScanReport, TailReport } from '../wal/log-reader.js';
 import { iterateLog, replayLog } from '../wal/log-replay.js';
@@ -32,6 +32,7 @@ import {
   type CheckpointResult,
   checkLogAgainstCheckpoint,
   loadCheckpointState,
+  RETENTION_LOW_WATER,
 } from './journal-checkpoints.js';
 import {
   type HistoryEntry,
@@ -70,6 +71,8 @@ export interface WalStoreOptions {
   /** Delete segments covered by a checkpoint: at most N segments / B bytes / younger than T. */
   retention?: RetentionPolicy;
   onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
+  /** The file-system seam for the log, checkpoints and retention (tests inject faults here). */
+  fs?: FileSystem;
 }
 
 export interface StartOptions {
@@ -175,9 +178,23 @@ export class WalStore {
    * there is none), checks the two agree, and (unless read-only) takes the writer lock.
    */
   static async open(path: string, options: WalStoreOptions = {}): Promise<WalStore> {
+    // A read-only open races the writer's retention: a segment listed a moment ago may be gone
+    // by the time it is read. The next attempt starts from the newer checkpoint.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await WalStore.#openOnce(path, options);
+      } catch (error) {
+        const vanished = error instanceof WalError && (error.cause as NodeJS.ErrnoException)?.code === 'ENOENT';
+        if (!options.readOnly || !vanished || attempt === 3) throw error;
+      }
+    }
+  }
+
+  static async #openOnce(path: string, options: WalStoreOptions): Promise<WalStore> {
     const limits = limitsFrom(options);
     const began = performance.now();
-    const { loaded, rejected } = loadCheckpointState(nodeFileSystem, path, limits);
+    const fs = options.fs ?? nodeFileSystem;
+    const { loaded, rejected } = loadCheckpointState(fs, path, limits);
     const state = loaded?.state ?? new JournalState(limits);
     const fromLsn = loaded ? loaded.checkpoint.lsn + 1 : undefined;
     const fold = (record: WalRecord) => applyRecord(state, record);
@@ -187,10 +204,10 @@ export class WalStore {
     if (options.readOnly) {
       const scan = replayLog(
         path,
-        { recovery: options.recovery, onProgress: options.onProgress, fromLsn },
+        { recovery: options.recovery, onProgress: options.onProgress, fromLsn, fs },
         fold,
       );
-      checkLogAgainstCheckpoint(nodeFileSystem, path, scan, loaded?.checkpoint, rejected);
+      checkLogAgainstCheckpoint(fs, path, scan, loaded?.checkpoint, rejected);
       const report = reportFrom(
         scan,
         undefined,
@@ -230,14 +247,15 @@ export class WalStore {
         lockStaleMs: options.lockStaleMs,
         onProgress: options.onProgress,
         fromLsn,
+        fs,
       },
       fold,
     );
     try {
       const { scan, repair, removedTempFiles } = writer.openReport;
-      checkLogAgainstCheckpoint(nodeFileSystem, path, scan, loaded?.checkpoint, rejected);
+      checkLogAgainstCheckpoint(fs, path, scan, loaded?.checkpoint, rejected);
       const checkpointer = new Checkpointer(
-        nodeFileSystem,
+        fs,
         path,
         loaded?.checkpoint.lsn ?? 0,
         () => writer.sync(),
@@ -582,8 +600,13 @@ export class WalStore {
     if (this.#writer && this.#checkpointer) {
       const appended = this.#writer.bytesAppended;
       this.#checkpointer.maybeCheckpoint(this.#state, appended);
-      if (maxBytes !== undefined && this.#diskEstimate() > maxBytes * 0.75) {
-        this.#checkpointer.checkpointSoon(this.#state, appended);
+      if (maxBytes !== undefined && this.#diskEstimate() > maxBytes * RETENTION_LOW_WATER) {
+        // Background checkpoints delete segments without updating the estimate: measure before
+        // starting another, or one would run after every write once past the watermark.
+        this.#bytesOnDisk = this.#measureDisk();
+        if (this.#diskEstimate() > maxBytes * RETENTION_LOW_WATER) {
+          this.#checkpointer.checkpointSoon(this.#state, appended);
+        }
       }
     }
     return firstLsn;

@@ -8,6 +8,10 @@
 // fixtures/v1 is frozen once released: a non-empty output directory is refused unless
 // EXEC_WAL_REGENERATE_FIXTURES=1. The expectations below are derived from how each log was
 // built, never from running the reader: they are the oracle test/fixtures.test.ts checks against.
+//
+// The records are execution-journal records (docs/format.md#journal-records): types 1, 2, 3 with
+// the payloads src/store requires, on a fixed clock; ancillary types 128, 200, 255 beside them.
+// So the fixtures are also journals, and expected.json says what WalStore makes of each.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +21,12 @@ import { encodeBatch, frameBytesFor, readFrameHeader } from '../../src/format/fr
 import { encodePayload } from '../../src/format/payload-codec.js';
 import { encodeSegmentHeader } from '../../src/format/segment-header.js';
 import { segmentName } from '../../src/format/segment-name.js';
+import type {
+  CleanupPayload,
+  CompletedPayload,
+  ExecutionStatus,
+  StartedPayload,
+} from '../../src/store/journal-records.js';
 
 // ---------------------------------------------------------------------------------------------
 // expected.json: the contract between the fixtures and every reader of them.
@@ -107,6 +117,131 @@ export type WriterJson =
   | { outcome: 'opened'; nextLsn: number; repair: RepairJson | null; removedTempFiles: string[] }
   | { outcome: 'error'; error: ErrorJson };
 
+/** A journal that refuses a record (not the log): WAL_UNSUPPORTED for an unknown critical type. */
+export interface RecordErrorJson {
+  code: 'WAL_CORRUPT' | 'WAL_UNSUPPORTED';
+  lsn: number;
+  type: number;
+}
+
+export const executionStatusNames: readonly ExecutionStatus[] = [
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+];
+
+/** One entry of WalStore.recentActionExecutions (an ActionExecutionRecord). */
+export interface ExecutionJson {
+  lsn: number;
+  executionId: string;
+  actionId: string;
+  source: string;
+  executionType: string;
+  success: boolean;
+  status: ExecutionStatus;
+  durationMs: number;
+  attempt: number;
+  output?: string;
+  error?: string;
+  attributes?: Record<string, string>;
+  metrics?: Record<string, number>;
+  startedAt?: number;
+  completedAt: number;
+}
+
+/** One entry of WalStore.recentCleanupOperations (a CleanupRecord). */
+export interface CleanupJson {
+  lsn: number;
+  scannerId: string;
+  resourceId: string;
+  action: string;
+  success: boolean;
+  error?: string;
+  executedAt: number;
+}
+
+/** One entry of WalStore.inFlight(): read-only with no writer alive, every one is interrupted. */
+export interface InFlightJson {
+  lsn: number;
+  executionId: string;
+  actionId: string;
+  source: string;
+  executionType: string;
+  attempt: number;
+  attributes?: Record<string, string>;
+  startedAt: number;
+  state: 'interrupted';
+}
+
+/** The fields of WalStore.actionStats this file predicts (percentiles come from a sketch: not). */
+export const actionStatKeys = [
+  'actionId',
+  'started',
+  'totalExecutions',
+  'successes',
+  'failures',
+  'byStatus',
+  'retries',
+  'finalOutcomes',
+  'avgDurationMs',
+  'minDurationMs',
+  'maxDurationMs',
+  'lastStartedAt',
+  'lastCompletedAt',
+  'lastError',
+  'metricsTotals',
+] as const;
+
+export interface ActionJson {
+  actionId: string;
+  started: number;
+  totalExecutions: number;
+  successes: number;
+  failures: number;
+  byStatus: Record<ExecutionStatus, number>;
+  retries: number;
+  finalOutcomes: { succeeded: number; failed: number };
+  avgDurationMs: number;
+  minDurationMs: number;
+  maxDurationMs: number;
+  /** Absent when the action never started / completed / failed. */
+  lastStartedAt?: number;
+  lastCompletedAt?: number;
+  lastError?: string;
+  metricsTotals: Record<string, number>;
+}
+
+/** The fields of WalStore.counters this file predicts. */
+export const journalCounterKeys = [
+  'records',
+  'starts',
+  'completions',
+  'cleanups',
+  'unmatchedCompletions',
+  'ignoredRecords',
+] as const;
+export type CountersJson = Record<(typeof journalCounterKeys)[number], number>;
+
+/**
+ * What `WalStore.open(copy, { readOnly: true })` (recovery 'tolerate-tail') makes of the fixture:
+ * the state folded from the records tolerate-tail reads, or the error. Lists are as WalStore
+ * returns them: executions, failures (their LSNs) and cleanups newest first, in flight oldest
+ * first, actions in first-seen order.
+ */
+export type JournalJson =
+  | {
+      outcome: 'opened';
+      lastLsn: number;
+      counters: CountersJson;
+      actions: ActionJson[];
+      executions: ExecutionJson[];
+      failures: number[];
+      cleanups: CleanupJson[];
+      interrupted: InFlightJson[];
+    }
+  | { outcome: 'error'; error: ErrorJson | RecordErrorJson };
+
 export interface ExpectedJson {
   formatVersion: number;
   fixture: string;
@@ -114,6 +249,7 @@ export interface ExpectedJson {
   files: { name: string; bytes: number; sha256: string }[];
   replay: Record<ModeName, ReplayJson>;
   writer: WriterJson;
+  journal: JournalJson;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,8 +275,20 @@ interface BuiltSegment {
   frames: PlacedFrame[];
 }
 
-/** Frame types used by the fixtures: the boundaries of the critical and ancillary ranges. */
-const Type = { opened: 1, moved: 2, closed: 3, lastCritical: 127, note: 128, metrics: 255 };
+/**
+ * Frame types of the fixtures: the journal's three critical types (docs/format.md#journal-
+ * records), three ancillary ones a journal skips, and a critical type no v1 journal knows.
+ */
+const Type = {
+  started: 1,
+  completed: 2,
+  cleanup: 3,
+  unknownCritical: 127,
+  note: 128,
+  edgeValues: 200,
+  metrics: 255,
+};
+/** 2023-11-14T22:13:20Z: every time in the fixtures is this plus a fixed offset. */
 const T0_MS = 1_700_000_000_000;
 
 /** A per-segment salt that never changes between runs: FNV-1a of the fixture and base LSN. */
@@ -209,29 +357,121 @@ function seededBytes(seed: number, length: number): Buffer {
   return out;
 }
 
-// Small record makers: values are plain JSON-compatible data (maps, strings, integers, floats,
-// booleans, null, arrays), so expected.json holds them exactly.
-function opened(run: number, op: string): RecordSpec {
-  return { type: Type.opened, value: { op, run, atMs: T0_MS + run * 1000 } };
+// Record makers. Payload keys are in the order WalStore writes them; optional keys are absent
+// when not given. Values are plain JSON-compatible data, so expected.json holds them exactly.
+function asJson(value: object): JsonValue {
+  return value as unknown as JsonValue;
 }
-function closed(run: number, ms: number): RecordSpec {
-  return { type: Type.closed, value: { run, ok: true, ms } };
+function started(payload: StartedPayload): RecordSpec {
+  return { type: Type.started, value: asJson(payload) };
 }
-function moved(run: number, from: string, to: string): RecordSpec {
-  return { type: Type.moved, value: { run, from, to } };
+function completed(payload: CompletedPayload): RecordSpec {
+  return { type: Type.completed, value: asJson(payload) };
+}
+function cleanup(payload: CleanupPayload): RecordSpec {
+  return { type: Type.cleanup, value: asJson(payload) };
 }
 function note(text: string): RecordSpec {
   return { type: Type.note, value: { note: text } };
 }
 
-/** `count` filler batches of one record each, numbered from `run`. */
-function filler(run: number, count: number): RecordSpec[][] {
-  const batches: RecordSpec[][] = [];
-  for (let i = 0; i < count; i++) {
-    const n = run + i;
-    batches.push([n % 2 === 0 ? closed(n, n * 7) : opened(n, `step-${n}`)]);
+const fillerActions = ['backup', 'deploy', 'rotate-keys'];
+
+/**
+ * One journal's records on a fixed clock: execution ids numbered in start order (`run-1`, ...),
+ * every completion naming the oldest start still open, times moving forward only. A fixture
+ * that is one log built in pieces (segments, a lost segment, a cut-off frame) uses one Workload.
+ */
+class Workload {
+  #clockMs = T0_MS;
+  #runs = 0;
+  /** Started and not completed yet, oldest first. */
+  #open: StartedPayload[] = [];
+
+  start(
+    actionId: string,
+    more: Partial<Pick<StartedPayload, 'source' | 'executionType' | 'attempt' | 'attributes'>> = {},
+  ): RecordSpec {
+    this.#runs += 1;
+    this.#clockMs += 1000;
+    const start: StartedPayload = {
+      executionId: `run-${this.#runs}`,
+      actionId,
+      source: more.source ?? 'scheduler',
+      executionType: more.executionType ?? 'scheduled',
+      attempt: more.attempt ?? 1,
+      startedAt: this.#clockMs,
+    };
+    if (more.attributes) start.attributes = more.attributes;
+    this.#open.push(start);
+    return started(start);
   }
-  return batches;
+
+  /** Completes the oldest open execution, `durationMs` after its start. */
+  complete(
+    status: ExecutionStatus,
+    durationMs: number,
+    more: Pick<CompletedPayload, 'output' | 'error' | 'metrics'> = {},
+  ): RecordSpec {
+    const start = this.#open.shift();
+    if (!start) throw new Error('fixture set-up: no execution to complete');
+    this.#clockMs = Math.max(this.#clockMs, start.startedAt + durationMs);
+    const done: CompletedPayload = {
+      executionId: start.executionId,
+      actionId: start.actionId,
+      status,
+      durationMs,
+      completedAt: start.startedAt + durationMs,
+    };
+    if (more.output !== undefined) done.output = more.output;
+    if (more.error !== undefined) done.error = more.error;
+    if (more.metrics) done.metrics = more.metrics;
+    return completed(done);
+  }
+
+  cleanup(
+    scannerId: string,
+    resourceId: string,
+    action: string,
+    outcome: { success: true } | { success: false; error: string },
+  ): RecordSpec {
+    this.#clockMs += 100;
+    const payload: CleanupPayload = {
+      scannerId,
+      resourceId,
+      action,
+      success: outcome.success,
+      executedAt: this.#clockMs,
+    };
+    if (!outcome.success) payload.error = outcome.error;
+    return cleanup(payload);
+  }
+
+  /**
+   * `count` batches of one record each: the completion of the open execution when there is one,
+   * else the start of the next. Run k is an execution of fillerActions[(k - 1) % 3] lasting
+   * 100 + 37k % 400 ms; every fourth fails; a backup that succeeds reports the bytes it wrote.
+   */
+  filler(count: number): RecordSpec[][] {
+    const batches: RecordSpec[][] = [];
+    for (let i = 0; i < count; i++) {
+      const open = this.#open[0];
+      if (!open) {
+        batches.push([this.start(fillerActions[this.#runs % fillerActions.length]!)]);
+        continue;
+      }
+      const k = Number(open.executionId.slice('run-'.length));
+      const durationMs = 100 + ((37 * k) % 400);
+      if (k % 4 === 0) {
+        batches.push([this.complete('failed', durationMs, { error: `exit status ${k % 7}` })]);
+      } else if (open.actionId === 'backup') {
+        batches.push([this.complete('succeeded', durationMs, { metrics: { bytes: k * 4096 } })]);
+      } else {
+        batches.push([this.complete('succeeded', durationMs)]);
+      }
+    }
+    return batches;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,6 +605,196 @@ function corrupt(error: Omit<ErrorJson, 'code'>): { outcome: 'error'; error: Err
   return { outcome: 'error', error: { code: 'WAL_CORRUPT', ...error } };
 }
 
+/**
+ * The journal a v1 reader folds from `records` (docs/format.md#journal-records), written from
+ * the spec rather than from src/store: starts open an execution, a completion closes the start
+ * with its executionId (or counts as unmatched), cleanups are listed, ancillary types are
+ * skipped, and an unknown critical type refuses the log.
+ */
+function journalOf(records: RecordJson[]): JournalJson {
+  const counters: CountersJson = {
+    records: 0,
+    starts: 0,
+    completions: 0,
+    cleanups: 0,
+    unmatchedCompletions: 0,
+    ignoredRecords: 0,
+  };
+  const open = new Map<string, { lsn: number; start: StartedPayload }>();
+  const actions = new Map<string, ActionTally>();
+  const tally = (actionId: string): ActionTally => {
+    let action = actions.get(actionId);
+    if (!action) {
+      action = newTally(actionId);
+      actions.set(actionId, action);
+    }
+    return action;
+  };
+  const executions: ExecutionJson[] = [];
+  const cleanups: CleanupJson[] = [];
+  for (const { lsn, type, value } of records) {
+    counters.records += 1;
+    if (type === Type.started) {
+      const start = value as unknown as StartedPayload;
+      counters.starts += 1;
+      open.delete(start.executionId);
+      open.set(start.executionId, { lsn, start });
+      const action = tally(start.actionId);
+      action.started += 1;
+      action.lastStartedAt = Math.max(action.lastStartedAt ?? start.startedAt, start.startedAt);
+      // A retry means the failure before it was not the execution's final outcome.
+      if (start.attempt > 1 && action.finalFailed > 0) action.finalFailed -= 1;
+    } else if (type === Type.completed) {
+      const done = value as unknown as CompletedPayload;
+      counters.completions += 1;
+      const start = open.get(done.executionId)?.start;
+      if (start) open.delete(done.executionId);
+      else counters.unmatchedCompletions += 1;
+      const execution: ExecutionJson = {
+        lsn,
+        executionId: done.executionId,
+        actionId: done.actionId,
+        source: start?.source ?? '',
+        executionType: start?.executionType ?? '',
+        success: done.status === 'succeeded',
+        status: done.status,
+        durationMs: done.durationMs,
+        attempt: start?.attempt ?? 1,
+        completedAt: done.completedAt,
+      };
+      if (done.output !== undefined) execution.output = done.output;
+      if (done.error !== undefined) execution.error = done.error;
+      if (start?.attributes) execution.attributes = start.attributes;
+      if (done.metrics) execution.metrics = done.metrics;
+      if (start) execution.startedAt = start.startedAt;
+      executions.push(execution);
+      const action = tally(done.actionId);
+      action.byStatus[done.status] += 1;
+      if (execution.attempt > 1) action.retries += 1;
+      if (execution.success) action.finalSucceeded += 1;
+      else {
+        action.finalFailed += 1;
+        action.lastError = done.error ?? done.status;
+      }
+      action.durations.push(done.durationMs);
+      action.lastCompletedAt = Math.max(
+        action.lastCompletedAt ?? done.completedAt,
+        done.completedAt,
+      );
+      for (const [name, amount] of Object.entries(done.metrics ?? {})) {
+        action.metricsTotals[name] = (action.metricsTotals[name] ?? 0) + amount;
+      }
+    } else if (type === Type.cleanup) {
+      const done = value as unknown as CleanupPayload;
+      counters.cleanups += 1;
+      const entry: CleanupJson = {
+        lsn,
+        scannerId: done.scannerId,
+        resourceId: done.resourceId,
+        action: done.action,
+        success: done.success,
+        executedAt: done.executedAt,
+      };
+      if (done.error !== undefined) entry.error = done.error;
+      cleanups.push(entry);
+    } else if (type >= 128) {
+      counters.ignoredRecords += 1;
+    } else {
+      return { outcome: 'error', error: { code: 'WAL_UNSUPPORTED', lsn, type } };
+    }
+  }
+  return {
+    outcome: 'opened',
+    lastLsn: records.at(-1)?.lsn ?? 0,
+    counters,
+    actions: [...actions.values()].map(actionJson),
+    executions: executions.toReversed(),
+    failures: executions
+      .filter((e) => !e.success)
+      .map((e) => e.lsn)
+      .toReversed(),
+    cleanups: cleanups.toReversed(),
+    interrupted: [...open.values()].map(({ lsn, start }) => {
+      const entry: InFlightJson = {
+        lsn,
+        executionId: start.executionId,
+        actionId: start.actionId,
+        source: start.source,
+        executionType: start.executionType,
+        attempt: start.attempt,
+        startedAt: start.startedAt,
+        state: 'interrupted',
+      };
+      if (start.attributes) entry.attributes = start.attributes;
+      return entry;
+    }),
+  };
+}
+
+interface ActionTally {
+  actionId: string;
+  started: number;
+  byStatus: Record<ExecutionStatus, number>;
+  retries: number;
+  finalSucceeded: number;
+  finalFailed: number;
+  /** In log order, so their sum is the sum a reader folding in log order gets. */
+  durations: number[];
+  lastStartedAt: number | undefined;
+  lastCompletedAt: number | undefined;
+  lastError: string | undefined;
+  metricsTotals: Record<string, number>;
+}
+
+function newTally(actionId: string): ActionTally {
+  return {
+    actionId,
+    started: 0,
+    byStatus: Object.fromEntries(executionStatusNames.map((s) => [s, 0])) as Record<
+      ExecutionStatus,
+      number
+    >,
+    retries: 0,
+    finalSucceeded: 0,
+    finalFailed: 0,
+    durations: [],
+    lastStartedAt: undefined,
+    lastCompletedAt: undefined,
+    lastError: undefined,
+    metricsTotals: {},
+  };
+}
+
+function actionJson(tally: ActionTally): ActionJson {
+  const total = tally.durations.length;
+  const successes = tally.byStatus.succeeded;
+  const sum = tally.durations.reduce((a, b) => a + b, 0);
+  const action: ActionJson = {
+    actionId: tally.actionId,
+    started: tally.started,
+    totalExecutions: total,
+    successes,
+    failures: total - successes,
+    byStatus: tally.byStatus,
+    retries: tally.retries,
+    finalOutcomes: { succeeded: tally.finalSucceeded, failed: tally.finalFailed },
+    avgDurationMs: total === 0 ? 0 : sum / total,
+    minDurationMs: total === 0 ? 0 : Math.min(...tally.durations),
+    maxDurationMs: total === 0 ? 0 : Math.max(...tally.durations),
+    metricsTotals: tally.metricsTotals,
+  };
+  if (tally.lastStartedAt !== undefined) action.lastStartedAt = tally.lastStartedAt;
+  if (tally.lastCompletedAt !== undefined) action.lastCompletedAt = tally.lastCompletedAt;
+  if (tally.lastError !== undefined) action.lastError = tally.lastError;
+  return action;
+}
+
+/** The journal over what tolerate-tail (WalStore's default recovery) reads, or its error. */
+function journalFor(replay: Record<ModeName, ReplayJson>): JournalJson {
+  const read = replay['tolerate-tail'];
+  return read.outcome === 'records' ? journalOf(read.records) : read;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The fixtures.
 
@@ -379,18 +809,57 @@ interface Fixture {
 
 function basic(): Fixture {
   const segment = buildSegment('basic', 1, [
-    [opened(1, 'deploy')],
-    [{ type: Type.closed, value: { run: 1, ok: true, ms: 42 } }],
+    [
+      started({
+        executionId: 'run-1',
+        actionId: 'deploy',
+        source: 'scheduler',
+        executionType: 'scheduled',
+        attempt: 1,
+        startedAt: T0_MS + 1000,
+      }),
+    ],
+    [
+      completed({
+        executionId: 'run-1',
+        actionId: 'deploy',
+        status: 'succeeded',
+        durationMs: 42,
+        completedAt: T0_MS + 1042,
+      }),
+    ],
     // One atomic batch of three frames (LSNs 3..5): the first two carry batch-continues.
     [
-      opened(2, 'migrate'),
-      moved(2, 'v6', 'v7'),
-      { type: Type.closed, value: { run: 2, ok: false, ms: 1250, error: 'lock timeout' } },
+      started({
+        executionId: 'run-2',
+        actionId: 'migrate',
+        source: 'api',
+        executionType: 'manual',
+        attempt: 1,
+        startedAt: T0_MS + 2000,
+        attributes: { from: 'v6', to: 'v7' },
+      }),
+      completed({
+        executionId: 'run-2',
+        actionId: 'migrate',
+        status: 'failed',
+        durationMs: 1250,
+        completedAt: T0_MS + 3250,
+        error: 'lock timeout',
+      }),
+      cleanup({
+        scannerId: 'lock-reaper',
+        resourceId: 'lock/migrate',
+        action: 'release',
+        success: true,
+        executedAt: T0_MS + 3300,
+      }),
     ],
     [note('ancillary: a reader that does not know type 128 skips it')],
+    // Ancillary too (a journal skips it): msgpack's integer and float encodings at their edges.
     [
       {
-        type: Type.lastCritical,
+        type: Type.edgeValues,
         value: {
           list: [1, -1, 127, -128, 65535, -40000, 4294967295, T0_MS, 0.5, -2.25],
           flags: [true, false, null],
@@ -399,17 +868,57 @@ function basic(): Fixture {
         },
       },
     ],
-    [{ type: Type.opened, value: { op: 'backup', run: 3, atMs: T0_MS + 3000, by: 'zoë ✓' } }],
+    [
+      started({
+        executionId: 'run-3',
+        actionId: 'migrate',
+        source: 'api',
+        executionType: 'manual',
+        attempt: 2,
+        startedAt: T0_MS + 4000,
+        attributes: { from: 'v6', to: 'v7', by: 'zoë ✓' },
+      }),
+    ],
     [{ type: Type.metrics, value: { queueDepth: 0, p99Ms: 12.25, samples: 1000000 } }],
-    [moved(3, 'eu-west-1', 'eu-central-1'), closed(3, 30000)],
-    [closed(4, 7)],
+    [
+      completed({
+        executionId: 'run-3',
+        actionId: 'migrate',
+        status: 'succeeded',
+        durationMs: 29999.75,
+        completedAt: T0_MS + 34000,
+        output: 'migrated 3 tables to v7',
+        metrics: { rows: 120000, tables: 3 },
+      }),
+      cleanup({
+        scannerId: 'tmp-sweeper',
+        resourceId: 'tmp/run-3',
+        action: 'delete',
+        success: false,
+        executedAt: T0_MS + 34100,
+        error: 'permission denied',
+      }),
+    ],
+    [
+      started({
+        executionId: 'run-4',
+        actionId: 'backup',
+        source: 'scheduler',
+        executionType: 'scheduled',
+        attempt: 1,
+        startedAt: T0_MS + 35000,
+      }),
+    ],
   ]);
   return {
     name: 'basic',
     description:
-      'One segment, 12 records: critical types 1, 2, 3, 127 and ancillary types 128, 255; ' +
-      'an atomic batch of three frames (LSNs 3..5) and one of two (LSNs 10..11). A clean log: ' +
-      'every mode reads every record.',
+      'One segment, 12 records: journal types 1 (action started), 2 (action completed), 3 ' +
+      '(cleanup executed) and ancillary types 128, 200 (msgpack integer and float edge cases), ' +
+      '255; an atomic batch of three frames (LSNs 3..5) and one of two (LSNs 10..11). A clean ' +
+      'log: every mode reads every record. As a journal: run-1 succeeds, run-2 fails and is ' +
+      'retried by run-3 (attempt 2), two cleanups (one failed), and run-4 (LSN 12) never ' +
+      'completes: it reads as interrupted.',
     files: [{ name: segment.name, bytes: segment.bytes }],
     replay: cleanLog([segment]),
     writer: { outcome: 'opened', nextLsn: 13, repair: null, removedTempFiles: [] },
@@ -418,17 +927,30 @@ function basic(): Fixture {
 
 function multiSegment(): Fixture {
   const f = 'multi-segment';
+  const w = new Workload();
   const segments = [
-    buildSegment(f, 1, filler(1, 4)),
-    buildSegment(f, 5, [...filler(5, 2), [opened(7, 'copy'), moved(7, 'a', 'b'), closed(7, 3)]]),
-    buildSegment(f, 10, [...filler(10, 2), [note('rotated')], ...filler(13, 3)]),
-    buildSegment(f, 16, filler(16, 5)),
+    buildSegment(f, 1, w.filler(4)),
+    buildSegment(f, 5, [
+      ...w.filler(2),
+      [
+        w.start('copy', { source: 'api', executionType: 'manual', attributes: { from: 'a' } }),
+        w.complete('timed_out', 30000, { error: 'no answer within 30000 ms' }),
+        w.cleanup('copy-sweeper', 'b/partial', 'delete', { success: true }),
+      ],
+    ]),
+    buildSegment(f, 10, [...w.filler(2), [note('rotated')], ...w.filler(3)]),
+    buildSegment(f, 16, [
+      ...w.filler(4),
+      [w.cleanup('tmp-sweeper', 'tmp/run-8', 'delete', { success: true })],
+    ]),
   ];
   return {
     name: f,
     description:
       'Four segments (base LSNs 1, 5, 10 = 0xa, 16 = 0x10, so hex names sort in log order) ' +
-      'holding LSNs 1..20, with an atomic batch inside the second. A clean log.',
+      'holding LSNs 1..20, with an atomic batch inside the second (LSNs 7..9: a start, its ' +
+      'timed-out completion, a cleanup). A clean log. As a journal: run-7, started at LSN 15, ' +
+      'completes in the next segment (LSN 16); run-9 (LSN 19) never completes.',
     files: segments.map((s) => ({ name: s.name, bytes: s.bytes })),
     replay: cleanLog(segments),
     writer: { outcome: 'opened', nextLsn: 21, repair: null, removedTempFiles: [] },
@@ -437,10 +959,11 @@ function multiSegment(): Fixture {
 
 function tornTailFixture(): Fixture {
   const f = 'torn-tail';
-  const first = buildSegment(f, 1, filler(1, 5));
+  const w = new Workload();
+  const first = buildSegment(f, 1, w.filler(5));
   const whole = buildSegment(f, 6, [
-    ...filler(6, 4),
-    [{ type: Type.opened, value: { op: 'long', run: 10, text: 'x'.repeat(100) } }],
+    ...w.filler(4),
+    [w.complete('succeeded', 250, { output: 'x'.repeat(100) })],
   ]);
   const torn = frameAt(whole, 10);
   // Cut inside the payload: the header is whole, so its length points past the end of file.
@@ -455,7 +978,8 @@ function tornTailFixture(): Fixture {
     description:
       'Two segments; the last frame of the last segment (LSN 10) is cut in the middle of its ' +
       'payload, as a crash during an append leaves it. LSNs 1..9 are read; a writer cuts the ' +
-      'partial frame off after copying it to a .broken-10 file.',
+      'partial frame off after copying it to a .broken-10 file. As a journal: LSN 10 was the ' +
+      'completion of run-5 (started at LSN 9), so run-5 reads as interrupted.',
     files: [first, last].map((s) => ({ name: s.name, bytes: s.bytes })),
     replay,
     writer,
@@ -464,9 +988,14 @@ function tornTailFixture(): Fixture {
 
 function tornBatch(): Fixture {
   const f = 'torn-batch';
+  const w = new Workload();
   const whole = buildSegment(f, 1, [
-    ...filler(1, 6),
-    [opened(7, 'batch'), moved(7, 'here', 'there'), closed(7, 1)],
+    ...w.filler(6),
+    [
+      w.start('migrate', { source: 'api', executionType: 'manual' }),
+      w.complete('failed', 900, { error: 'lock timeout' }),
+      w.cleanup('lock-reaper', 'lock/migrate', 'release', { success: true }),
+    ],
   ]);
   const third = frameAt(whole, 9);
   const last = withBytes(whole, whole.bytes.subarray(0, third.offset));
@@ -483,7 +1012,8 @@ function tornBatch(): Fixture {
     description:
       'One segment; the last atomic batch (LSNs 7..9) lost its final frame: LSNs 7 and 8 are ' +
       'whole and check but carry batch-continues, so the batch is incomplete and none of it ' +
-      'is read. LSNs 1..6 are read.',
+      'is read. LSNs 1..6 are read. As a journal: the start and the failed completion of run-4 ' +
+      '(LSNs 7, 8) are not there at all, neither as an execution nor as interrupted.',
     files: [{ name: last.name, bytes: last.bytes }],
     replay,
     writer,
@@ -492,8 +1022,9 @@ function tornBatch(): Fixture {
 
 function zeroTail(): Fixture {
   const f = 'zero-tail';
-  const first = buildSegment(f, 1, filler(1, 5));
-  const whole = buildSegment(f, 6, filler(6, 6));
+  const w = new Workload();
+  const first = buildSegment(f, 1, w.filler(5));
+  const whole = buildSegment(f, 6, w.filler(6));
   const zeros = Buffer.alloc(4096 - whole.bytes.length);
   const last = withBytes(whole, Buffer.concat([whole.bytes, zeros]));
   const end = whole.bytes.length;
@@ -503,7 +1034,7 @@ function zeroTail(): Fixture {
     description:
       'Two segments; the last is followed by zeros up to 4096 bytes (a file system that ' +
       'extended the file but never wrote the data). An all-zero frame header has length 0, ' +
-      'which is invalid. LSNs 1..11 are read.',
+      'which is invalid. LSNs 1..11 are read; run-6 (LSN 11) reads as interrupted.',
     files: [first, last].map((s) => ({ name: s.name, bytes: s.bytes })),
     replay,
     writer,
@@ -512,7 +1043,7 @@ function zeroTail(): Fixture {
 
 function garbageTail(): Fixture {
   const f = 'garbage-tail';
-  const whole = buildSegment(f, 1, filler(1, 8));
+  const whole = buildSegment(f, 1, new Workload().filler(8));
   const garbage = seededBytes(0x6a5b7c8d, 1000);
   const last = withBytes(whole, Buffer.concat([whole.bytes, garbage]));
   const end = whole.bytes.length;
@@ -523,7 +1054,8 @@ function garbageTail(): Fixture {
     name: f,
     description:
       'One segment followed by 1000 bytes of garbage (mulberry32, seed 0x6a5b7c8d). No frame ' +
-      'with the next LSN checks after it, so it is a torn tail. LSNs 1..8 are read.',
+      'with the next LSN checks after it, so it is a torn tail. LSNs 1..8 are read: four ' +
+      'executions, each completed.',
     files: [{ name: last.name, bytes: last.bytes }],
     replay,
     writer,
@@ -532,9 +1064,14 @@ function garbageTail(): Fixture {
 
 function badChecksumSealed(): Fixture {
   const f = 'bad-checksum-sealed';
-  const first = buildSegment(f, 1, filler(1, 4));
-  const whole = buildSegment(f, 5, [...filler(5, 3), [opened(8, 'pair'), closed(8, 2)]]);
-  const third = buildSegment(f, 10, filler(10, 4));
+  const w = new Workload();
+  const first = buildSegment(f, 1, w.filler(4));
+  const whole = buildSegment(f, 5, [
+    ...w.filler(2),
+    [w.cleanup('tmp-sweeper', 'tmp/run-3', 'delete', { success: true })],
+    [w.start('verify'), w.complete('succeeded', 2)],
+  ]);
+  const third = buildSegment(f, 10, w.filler(4));
   const bad = frameAt(whole, 7);
   const flipped = Buffer.from(whole.bytes);
   const flipAt = bad.offset + 20 + 3; // a payload byte: the length field stays intact
@@ -556,7 +1093,7 @@ function badChecksumSealed(): Fixture {
   return {
     name: f,
     description:
-      `One bit flipped in the payload of LSN 7 (byte ${flipAt} of the second of three ` +
+      `One bit flipped in the payload of LSN 7, a cleanup (byte ${flipAt} of the second of three ` +
       'segments). Damage in a sealed segment is never a torn tail: tolerate-tail and strict ' +
       'refuse, point-in-time stops before LSN 7, salvage skips that one frame.',
     files: segments.map((s) => ({ name: s.name, bytes: s.bytes })),
@@ -586,9 +1123,11 @@ function badChecksumSealed(): Fixture {
 
 function sequenceGap(): Fixture {
   const f = 'sequence-gap';
-  const first = buildSegment(f, 1, filler(1, 4));
-  // buildSegment(f, 5, filler(5, 4)) was written and then lost: LSNs 5..8 are missing.
-  const third = buildSegment(f, 9, filler(9, 4));
+  const w = new Workload();
+  const first = buildSegment(f, 1, w.filler(4));
+  // buildSegment(f, 5, w.filler(4)) was written and then lost: LSNs 5..8 are missing.
+  w.filler(4);
+  const third = buildSegment(f, 9, w.filler(4));
   const segments = [first, third];
   const where = {
     segment: third.name,
@@ -634,7 +1173,8 @@ function sequenceGap(): Fixture {
 
 function frameGap(): Fixture {
   const f = 'frame-gap';
-  const whole = buildSegment(f, 1, filler(1, 7));
+  const w = new Workload();
+  const whole = buildSegment(f, 1, w.filler(7));
   const gone = frameAt(whole, 4);
   const first: BuiltSegment = {
     ...whole,
@@ -644,7 +1184,7 @@ function frameGap(): Fixture {
     ]),
     frames: whole.frames.filter((frame) => frame.lsn !== gone.lsn),
   };
-  const second = buildSegment(f, 8, filler(8, 4));
+  const second = buildSegment(f, 8, w.filler(4));
   const segments = [first, second];
   const where = {
     segment: first.name,
@@ -691,8 +1231,9 @@ function frameGap(): Fixture {
 
 function futureVersion(): Fixture {
   const f = 'future-version';
-  const first = buildSegment(f, 1, filler(1, 3));
-  const newer = buildSegment(f, 4, filler(4, 3), FORMAT_VERSION + 1);
+  const w = new Workload();
+  const first = buildSegment(f, 1, w.filler(3));
+  const newer = buildSegment(f, 4, w.filler(3), FORMAT_VERSION + 1);
   const error: ErrorJson = { code: 'WAL_UNSUPPORTED', segment: newer.name };
   return {
     name: f,
@@ -708,11 +1249,13 @@ function futureVersion(): Fixture {
 
 function strayFiles(): Fixture {
   const f = 'stray-files';
-  const first = buildSegment(f, 1, filler(1, 6));
-  const second = buildSegment(f, 7, filler(7, 3));
+  const w = new Workload();
+  const first = buildSegment(f, 1, w.filler(6));
+  const second = buildSegment(f, 7, w.filler(3));
   // An earlier repair cut a torn LSN 5 off the first segment and kept it here; LSN 5 was then
   // written again. The bytes: the first half of a frame that once followed LSN 4.
-  const cutOff = buildSegment(f, 1, [...filler(1, 4), [opened(5, 'lost')]]);
+  const earlier = new Workload();
+  const cutOff = buildSegment(f, 1, [...earlier.filler(4), [earlier.start('restore')]]);
   const lost = frameAt(cutOff, 5);
   const broken = cutOff.bytes.subarray(lost.offset, lost.offset + Math.floor(lost.frameBytes / 2));
   // A rotation to base LSN 10 crashed after writing its temp file, before the rename.
@@ -728,7 +1271,8 @@ function strayFiles(): Fixture {
     description:
       'Two segments (LSNs 1..9) beside a .broken-5 file kept by an earlier tail repair and the ' +
       '.tmp file of a rotation that crashed before its rename. Readers ignore both; a writer ' +
-      'removes the .tmp file and keeps the .broken file.',
+      'removes the .tmp file and keeps the .broken file. As a journal: run-5 (LSN 9) reads as ' +
+      'interrupted.',
     files,
     replay: cleanLog([first, second]),
     writer: {
@@ -737,6 +1281,28 @@ function strayFiles(): Fixture {
       repair: null,
       removedTempFiles: [`${temp.name}.tmp`],
     },
+  };
+}
+
+function unknownCriticalType(): Fixture {
+  const f = 'unknown-critical-type';
+  const w = new Workload();
+  const segment = buildSegment(f, 1, [
+    ...w.filler(3),
+    // A record kind of a later version that a reader must not skip (it changes what run-2 is).
+    [{ type: Type.unknownCritical, value: { executionId: 'run-2', idempotencyKey: 'deploy-7' } }],
+    ...w.filler(1),
+  ]);
+  return {
+    name: f,
+    description:
+      'One segment, LSNs 1..5: journal records and, at LSN 4, a record of critical type 127, ' +
+      'which no v1 journal knows. The log layer hands every type to its consumer, so every ' +
+      'mode reads every record and a writer opens it; a v1 journal refuses the log with ' +
+      'WAL_UNSUPPORTED at LSN 4 rather than skip a record it may need.',
+    files: [{ name: segment.name, bytes: segment.bytes }],
+    replay: cleanLog([segment]),
+    writer: { outcome: 'opened', nextLsn: 6, repair: null, removedTempFiles: [] },
   };
 }
 
@@ -753,6 +1319,7 @@ export function buildFixtures(): Fixture[] {
     frameGap(),
     futureVersion(),
     strayFiles(),
+    unknownCriticalType(),
   ];
 }
 
@@ -785,9 +1352,17 @@ function readme(fixtures: Fixture[]): string {
       '(`code`, and for `WAL_CORRUPT` the segment, byte offset, expected LSN and reason).',
     '- `writer`: what opening a copy with `WalWriter` (recovery `tolerate-tail`) does: the next ' +
       'LSN, the tail repair, the temporary files removed; or the error.',
+    '- `journal`: what opening a copy as an execution journal (`WalStore`, read-only, recovery ' +
+      '`tolerate-tail`) yields: counters, per-action stats, the recent executions, failures and ' +
+      'cleanups (newest first), the executions in flight (all `interrupted`, oldest first); or ' +
+      'the error (for an unknown critical type: `code`, `lsn` and `type`).',
     '',
-    'Record types and values are test data: the log does not interpret them. Types 1, 2, 3 and ' +
-      '127 are critical, 128 and 255 ancillary.',
+    'The records are execution-journal records (`docs/format.md`, "Journal records"): type 1 ' +
+      '(action started), 2 (action completed) and 3 (cleanup executed) with the payloads the ' +
+      'journal requires, every time a fixed offset from 1700000000000 ms (2023-11-14T22:13:20Z). ' +
+      'Beside them are ancillary types a journal skips: 128 (a note), 200 (msgpack integer and ' +
+      'float edge cases) and 255 (metrics). `unknown-critical-type/` alone holds type 127, a ' +
+      'critical type no v1 journal knows.',
     '',
     '| fixture | what it holds |',
     '|---|---|',
@@ -815,6 +1390,7 @@ export function writeFixtures(outDir: string): string[] {
       })),
       replay: fixture.replay,
       writer: fixture.writer,
+      journal: journalFor(fixture.replay),
     };
     writeFileSync(join(dir, 'expected.json'), `${JSON.stringify(expected, null, 2)}\n`);
   }
