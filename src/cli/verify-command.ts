@@ -6,7 +6,7 @@ import { existingJournal } from './journal-path.js';
 
 export function verifyCommand(path: string, options: { json?: boolean }, io: CliIo): number {
   const report = verifyJournal(existingJournal(path));
-  const exit = report.corrupt ? ExitCode.corruption : ExitCode.ok;
+  const exit = report.corrupt ? ExitCode.corruption : report.unsupported.length > 0 ? ExitCode.error : ExitCode.ok;
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ ...report, exitCode: exit }, null, 2)}\n`);
     return exit;
@@ -27,7 +27,14 @@ export function verifyCommand(path: string, options: { json?: boolean }, io: Cli
     }
   }
   for (const p of report.recordProblems) io.stdout.write(`FAIL record ${p.message}\n`);
-  const summary = report.corrupt ? 'CORRUPT' : report.tornTail ? 'OK (torn tail)' : 'OK';
+  for (const p of report.unsupported) io.stdout.write(`NEWER record ${p.message}\n`);
+  const summary = report.corrupt
+    ? 'CORRUPT'
+    : report.unsupported.length > 0
+      ? 'UNSUPPORTED (written by a newer exec-wal)'
+      : report.tornTail
+        ? 'OK (torn tail)'
+        : 'OK';
   io.stdout.write(
     `${summary}: ${report.segments.length} segments, ${report.records} records` +
       `${report.records > 0 ? ` (lsn ${report.firstLsn}-${report.lastLsn})` : ''}\n`,

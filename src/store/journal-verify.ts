@@ -1,7 +1,7 @@
 // Verification of a whole journal: every segment read in salvage mode (so one damaged range does
 // not hide the next), every record folded, every problem kept with its place. Read-only; it
 // reads each segment only up to the size it had when verification reached it.
-import { WalError } from '../errors.js';
+import { ErrorCode, WalError } from '../errors.js';
 import { defaults } from '../limits.js';
 import { iterateLog } from '../wal/log-replay.js';
 import { applyRecord, JournalState } from './journal-state.js';
@@ -23,6 +23,8 @@ export interface VerifyReport {
   lastLsn: number;
   /** Damage other than a torn tail, or records whose payload is invalid. */
   corrupt: boolean;
+  /** Records this version cannot read (an unknown critical type): upgrade, not repair. */
+  unsupported: { lsn: number; message: string }[];
   tornTail: boolean;
   recordProblems: { lsn: number; message: string }[];
 }
@@ -39,6 +41,7 @@ export function verifyJournal(
     maxActions: defaults.maxActions,
   });
   const recordProblems: VerifyReport['recordProblems'] = [];
+  const unsupported: VerifyReport['unsupported'] = [];
   const scan = iterateLog(path, { recovery: 'salvage', onProgress });
   let step = scan.next();
   while (!step.done) {
@@ -46,8 +49,8 @@ export function verifyJournal(
       applyRecord(state, step.value);
     } catch (error) {
       if (!(error instanceof WalError)) throw error;
-      if (recordProblems.length < MAX_RECORD_PROBLEMS)
-        recordProblems.push({ lsn: step.value.lsn, message: error.message });
+      const list = error.code === ErrorCode.unsupported ? unsupported : recordProblems;
+      if (list.length < MAX_RECORD_PROBLEMS) list.push({ lsn: step.value.lsn, message: error.message });
     }
     step = scan.next();
   }
@@ -82,5 +85,6 @@ export function verifyJournal(
     corrupt: segments.some((s) => s.verdict === 'fail') || recordProblems.length > 0,
     tornTail: report.tail.status === 'torn',
     recordProblems,
+    unsupported,
   };
 }

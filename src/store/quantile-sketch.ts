@@ -1,7 +1,8 @@
 // A DDSketch-style quantile sketch (Masson, Rim, Lee, VLDB 2019) for durations in ms.
 //
 // Values > 0 fall into logarithmic bins of ratio gamma = (1 + a) / (1 - a); every quantile it
-// returns is within relative error a = 1% of the exact value at rank floor(q * (n - 1)),
+// returns is within relative error a = 1% of the exact nearest-rank quantile (the value at
+// 1-based rank ceil(q * n): p99 of 100 values is the 99th smallest, p99 of 2 values the larger),
 // as long as no bins were collapsed. At most `maxBins` bins (a dense window of counts) are
 // kept: when a new value would widen the window past that, the lowest bins are merged into
 // the lowest kept one, so only the very smallest quantiles lose accuracy (DDSketch's
@@ -104,7 +105,8 @@ export class QuantileSketch {
   /** The value at quantile q in [0, 1]; undefined when empty. */
   quantile(q: number): number | undefined {
     if (this.#total === 0) return undefined;
-    const rank = Math.floor(q * (this.#total - 1));
+    // 0-based nearest rank.
+    const rank = Math.max(0, Math.ceil(q * this.#total) - 1);
     if (rank < this.#zeroCount) return 0;
     let seen = this.#zeroCount;
     for (let i = 0; i < this.#counts.length; i++) {

@@ -22,7 +22,7 @@ interface Done {
 }
 
 function exactPercentile(sorted: number[], q: number): number {
-  return sorted[Math.floor(q * (sorted.length - 1))]!;
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
 }
 
 function expectWithin(actual: number, exact: number): void {
