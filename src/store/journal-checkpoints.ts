@@ -118,7 +118,14 @@ export function checkLogAgainstCheckpoint(
       `checkpoint at lsn ${checkpoint.lsn} is beyond the end of the log (last lsn ${logLast})`,
     );
   }
-  const holder = scan.segments.find((s) => s.name === checkpoint.segment);
+  // The segment holding record `lsn` here must be the one the checkpoint names, with its salt
+  // (it may be gone only when retention deleted it whole: the log then starts after the lsn).
+  const holder = scan.segments.filter((s) => s.baseLsn <= checkpoint.lsn).at(-1);
+  if (holder && checkpoint.segment !== undefined && holder.name !== checkpoint.segment) {
+    throw mismatch(
+      `checkpoint was taken of another log (lsn ${checkpoint.lsn} is in ${holder.name} here, in ${checkpoint.segment} there)`,
+    );
+  }
   if (holder && checkpoint.salt !== undefined) {
     const salt = holder.salt ?? segmentSalt(fs, dir, holder.name);
     if (salt !== checkpoint.salt)

@@ -32,7 +32,6 @@ import {
   type CheckpointResult,
   checkLogAgainstCheckpoint,
   loadCheckpointState,
-  RETENTION_LOW_WATER,
 } from './journal-checkpoints.js';
 import {
   type HistoryEntry,
@@ -184,7 +183,8 @@ export class WalStore {
       try {
         return await WalStore.#openOnce(path, options);
       } catch (error) {
-        const vanished = error instanceof WalError && (error.cause as NodeJS.ErrnoException)?.code === 'ENOENT';
+        const vanished =
+          error instanceof WalError && (error.cause as NodeJS.ErrnoException)?.code === 'ENOENT';
         if (!options.readOnly || !vanished || attempt === 3) throw error;
       }
     }
@@ -590,9 +590,14 @@ export class WalStore {
   ): Promise<number> {
     const maxBytes = this.#retention?.maxBytes;
     if (maxBytes !== undefined && this.#diskEstimate() > maxBytes) {
-      // The hard byte cap: measure (a background checkpoint may have freed space), and if still
-      // over, checkpoint and delete covered segments before writing more.
+      // The hard byte cap: measure (a background checkpoint may have freed space); if still
+      // over, delete what the newest checkpoint covers; if still over, checkpoint and delete
+      // covered segments before writing more.
       this.#bytesOnDisk = this.#measureDisk();
+      if (this.#diskEstimate() > maxBytes && this.#checkpointer) {
+        this.#checkpointer.applyRetention();
+        this.#bytesOnDisk = this.#measureDisk();
+      }
       if (this.#diskEstimate() > maxBytes) await this.checkpoint();
     }
     const { firstLsn } = await this.#log.append([{ type, value }]);
@@ -600,11 +605,16 @@ export class WalStore {
     if (this.#writer && this.#checkpointer) {
       const appended = this.#writer.bytesAppended;
       this.#checkpointer.maybeCheckpoint(this.#state, appended);
-      if (maxBytes !== undefined && this.#diskEstimate() > maxBytes * RETENTION_LOW_WATER) {
-        // Background checkpoints delete segments without updating the estimate: measure before
-        // starting another, or one would run after every write once past the watermark.
+      if (maxBytes !== undefined && this.#diskEstimate() > maxBytes * 0.75) {
+        // The watermark: checkpoint in the background, so that at the cap retention can free
+        // room without one. Only when the newest checkpoint does not yet cover every sealed
+        // segment (else it would run again after every write), and measured (background
+        // checkpoints delete segments without updating the estimate).
         this.#bytesOnDisk = this.#measureDisk();
-        if (this.#diskEstimate() > maxBytes * RETENTION_LOW_WATER) {
+        if (
+          this.#diskEstimate() > maxBytes * 0.75 &&
+          this.#checkpointer.lsn < this.#activeBaseLsn - 1
+        ) {
           this.#checkpointer.checkpointSoon(this.#state, appended);
         }
       }
@@ -619,11 +629,14 @@ export class WalStore {
     return this.#bytesOnDisk + (this.#writer?.bytesAppended ?? 0) - this.#appendedAtMeasure;
   }
 
+  /** Base LSN of the last segment when #bytesOnDisk was last measured. */
+  #activeBaseLsn = 0;
+
   #measureDisk(): number {
     this.#appendedAtMeasure = this.#writer?.bytesAppended ?? 0;
-    return this.path
-      ? statSegments(nodeFileSystem, this.path).reduce((sum, seg) => sum + seg.bytes, 0)
-      : 0;
+    const segments = this.path ? statSegments(nodeFileSystem, this.path) : [];
+    this.#activeBaseLsn = segments.at(-1)?.baseLsn ?? 0;
+    return segments.reduce((sum, seg) => sum + seg.bytes, 0);
   }
 
   #checkpointFiles(): { name: string; lsn: number; bytes: number }[] {

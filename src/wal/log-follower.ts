@@ -123,6 +123,10 @@ async function* followSegment(
           reason: end.reason,
         });
       }
+      // Removed while we read it through our descriptor (retention, with its successors): it
+      // will never grow, so list again, where a follower now behind the log gets
+      // WAL_SEGMENT_GONE instead of waiting for ever.
+      if (!fs.exists(path)) return next;
       await pause(pollMs, signal);
     }
     return next;
