@@ -11,6 +11,7 @@ import {
   ioError,
   WalClosedError,
   WalFailedError,
+  WalLockedError,
   WalValidationError,
 } from '../errors.js';
 import { defaults, FORMAT_BATCH_BYTES_MAX, FORMAT_PAYLOAD_BYTES_MAX } from '../limits.js';
@@ -21,7 +22,7 @@ import { isWriterMode, type RecoveryMode } from './recovery-policy.js';
 import { SegmentFile } from './segment-file.js';
 import type { WalRecord } from './segment-reader.js';
 import { removeTempFiles, repairTail, type TailRepair } from './tail-repair.js';
-import { WriterLock } from './writer-lock.js';
+import { readHolder, WriterLock } from './writer-lock.js';
 
 export const Durability = { fsync: 'fsync', interval: 'interval', none: 'none' } as const;
 export type Durability = (typeof Durability)[keyof typeof Durability];
@@ -116,7 +117,7 @@ export class WalWriter {
     onRecord: (record: WalRecord) => void = () => {},
   ): Promise<WalWriter> {
     const settings = resolveSettings(options);
-    const fs = options.fs ?? nodeFileSystem;
+    const unfenced = options.fs ?? nodeFileSystem;
     if (!isWriterMode(settings.recovery)) {
       throw new WalValidationError(
         ErrorCode.invalidArgument,
@@ -124,7 +125,7 @@ export class WalWriter {
           `opens; to rewrite the log run \`exec-wal repair ${dir} --mode ${settings.recovery}\``,
       );
     }
-    ensureDir(fs, dir);
+    ensureDir(unfenced, dir);
     let failure: Error | undefined;
     let writer: WalWriter | undefined;
     const lock = await WriterLock.acquire(dir, {
@@ -134,6 +135,8 @@ export class WalWriter {
         if (writer) writer.#fail(lockLostError(dir, error));
       },
     });
+    // From here on, every change to the disk first checks that the lock is still ours.
+    const fs = fenceWrites(unfenced, lock);
     try {
       const removedTempFiles = removeTempFiles(fs, dir);
       const scan = replayInto(
@@ -159,7 +162,10 @@ export class WalWriter {
       if (failure) writer.#fail(lockLostError(dir, failure));
       return writer;
     } catch (error) {
+      // Most likely a replay that outlasted lockStaleMs (it blocks the lock's refresh timer).
+      const lost = !lock.holds();
       await lock.release().catch(() => undefined);
+      if (lost) throw new WalLockedError(dir, readHolder(dir), { cause: error });
       throw error;
     }
   }
@@ -236,6 +242,9 @@ export class WalWriter {
     if (this.#syncTimer) clearTimeout(this.#syncTimer);
     try {
       if (!this.#failure) await this.#syncNow();
+    } catch (error) {
+      // Named like a failed sync in append or sync(): WAL_FAILED or WAL_DISK_FULL, with cause.
+      throw classifyFailure(this.dir, this.#segment, error);
     } finally {
       try {
         await this.#syncing?.catch(() => undefined);
@@ -329,7 +338,6 @@ export class WalWriter {
   }
 
   async #writeGroup(group: Pending[]): Promise<void> {
-    this.#lock.assertHeld();
     let parts: Buffer[] = [];
     for (const pending of group) {
       let segment = this.#segment;
@@ -372,7 +380,12 @@ export class WalWriter {
     const old = this.#segment;
     if (old) {
       await this.#syncing;
+      // The sync below covers every write so far, so the interval timer has nothing to start
+      // meanwhile; one that started anyway finishes before the close (else: EBADF, or a sync of
+      // whichever file reused the descriptor).
+      this.#unsynced = false;
       await old.sync();
+      await this.#syncing;
       old.close();
       this.#segment = undefined;
     }
@@ -410,6 +423,49 @@ export class WalWriter {
     const rejected = [...group, ...this.#queue.splice(0, this.#queue.length)];
     for (const pending of rejected) pending.reject(error);
   }
+}
+
+/**
+ * The seam with a fence: each call that changes the disk (repair and temp-file removal in open
+ * included) first checks that this writer still holds the lock, so a writer paused past the
+ * stale window, or whose open outlasted it, fails instead of writing over its successor's log.
+ */
+function fenceWrites(fs: FileSystem, lock: WriterLock): FileSystem {
+  const fence = () => lock.assertHeld();
+  return {
+    open: (path, mode) => {
+      if (mode !== 'read') fence();
+      return fs.open(path, mode);
+    },
+    close: (fd) => fs.close(fd),
+    read: (fd, buffer, offset, length, position) => fs.read(fd, buffer, offset, length, position),
+    write: (fd, buffer, offset, length, position) => {
+      fence();
+      return fs.write(fd, buffer, offset, length, position);
+    },
+    fdatasync: (fd) => fs.fdatasync(fd),
+    truncate: (fd, length) => {
+      fence();
+      fs.truncate(fd, length);
+    },
+    size: (fd) => fs.size(fd),
+    syncDir: (path) => fs.syncDir(path),
+    rename: (from, to) => {
+      fence();
+      fs.rename(from, to);
+    },
+    unlink: (path) => {
+      fence();
+      fs.unlink(path);
+    },
+    readdir: (path) => fs.readdir(path),
+    mkdir: (path) => {
+      fence();
+      fs.mkdir(path);
+    },
+    exists: (path) => fs.exists(path),
+    stat: (path) => fs.stat(path),
+  };
 }
 
 function encodeFrames(pending: Pending, salt: number): Buffer {

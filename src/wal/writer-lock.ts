@@ -2,20 +2,24 @@
 //
 // proper-lockfile keeps `<dir>/writer.lock` (a directory) fresh by touching its mtime every
 // stale/2 ms; a lock not touched for `stale` ms may be taken over. Upstream takeover is not
-// atomic: two processes that both see the lock stale can both "win" (rmdir + mkdir race). We
-// close the race with an owner file created with O_EXCL inside the lock directory:
+// atomic: two processes that both see the lock stale can both "win" (rmdir + mkdir race), and
+// the slower one may remove the lock the faster one just made. We close the race so:
 //
 // 1. Whoever's O_EXCL create of `writer.lock/owner.json` succeeds holds the lock; a process
 //    whose create fails (EEXIST, ENOENT) lost the race and gets WalLockedError.
-// 2. Breaking a stale lock renames the directory away (atomic) and deletes it only if it is the
-//    very lock (owner token) that was seen stale; otherwise it is renamed back untouched.
-// 3. Fencing: before every write the holder checks that its owner file is still the one at
-//    `writer.lock/owner.json` (one stat); a writer paused past the stale window fails instead
-//    of writing after another took over.
+// 2. Only one process may break a given stale lock: the one whose O_EXCL create of the marker
+//    `writer.lock.break-<lock identity>-<n>` succeeds (n + 1 only once marker n is itself stale:
+//    its breaker died). Under the marker it checks again that `writer.lock` is that same stale
+//    lock (owner token, or inode and mtime when it has no owner file), renames it away and
+//    deletes it; then the usual mkdir decides among all openers. A lock that is not stale or
+//    not ours is never moved, so a fresh lock never disappears under its holder.
+// 3. Fencing: before every change to the disk the holder reads `writer.lock/owner.json` and
+//    checks it is its own, byte for byte (not the inode: ext4 hands a new owner file the inode
+//    of the one just deleted); a writer paused past the stale window fails instead of writing.
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { type LockHolder, WalLockedError, ioError } from '../errors.js';
 
@@ -34,19 +38,15 @@ const heldHere = new Set<string>();
 export class WriterLock {
   readonly dir: string;
   readonly holder: LockHolder;
-  #ownerIno: number;
+  /** The owner file as written: what the fencing check compares. */
+  #ownerText: string;
   #release: () => Promise<void>;
   #released = false;
 
-  private constructor(
-    dir: string,
-    holder: LockHolder,
-    ownerIno: number,
-    release: () => Promise<void>,
-  ) {
+  private constructor(dir: string, holder: LockHolder, release: () => Promise<void>) {
     this.dir = dir;
     this.holder = holder;
-    this.#ownerIno = ownerIno;
+    this.#ownerText = ownerText(holder);
     this.#release = release;
   }
 
@@ -82,9 +82,8 @@ export class WriterLock {
       }
       throw ioError('locking', dir, error);
     }
-    let ownerIno: number;
     try {
-      ownerIno = writeOwner(lockPath, holder);
+      writeOwner(lockPath, holder);
     } catch (error) {
       // Another process won the O_EXCL create in the same lock directory: it holds the lock.
       // release() stops our refresh timer; the guarded rmdir leaves the winner's lock alone.
@@ -96,17 +95,19 @@ export class WriterLock {
       throw ioError('writing the lock owner in', lockPath, error);
     }
     heldHere.add(lockPath);
-    lock = new WriterLock(dir, holder, ownerIno, release);
+    lock = new WriterLock(dir, holder, release);
     if (lost) lock.#markLost(lost, options.onLost);
     return lock;
   }
 
-  /** Throws unless this process still owns the lock (one stat: the fencing check). */
+  /** Whether this process still owns the lock: its owner file, byte for byte, is in place. */
+  holds(): boolean {
+    return !this.#released && readOwnerText(this.dir) === this.#ownerText;
+  }
+
+  /** Throws unless this process still owns the lock. */
   assertHeld(): void {
-    const stat = nodeFs.statSync(join(this.dir, LOCK_DIR_NAME, OWNER_FILE), {
-      throwIfNoEntry: false,
-    });
-    if (this.#released || stat?.ino !== this.#ownerIno) {
+    if (!this.holds()) {
       throw new Error(`the writer lock on ${this.dir} was taken over by another process`);
     }
   }
@@ -137,18 +138,34 @@ export function readHolder(dir: string): LockHolder | undefined {
   }
 }
 
+const ownerBuffer = Buffer.alloc(4096);
+
+const ownerText = (holder: LockHolder) => JSON.stringify(holder);
+
+/** The owner file's text (open, one read, close: cheaper than readFileSync on every write). */
+function readOwnerText(dir: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = nodeFs.openSync(join(dir, LOCK_DIR_NAME, OWNER_FILE), 'r');
+    return ownerBuffer.toString('utf8', 0, nodeFs.readSync(fd, ownerBuffer, 0, 4096, 0));
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) nodeFs.closeSync(fd);
+  }
+}
+
 /**
  * Creates the owner file (O_EXCL) and puts the lock directory's mtime back: creating a file
  * changes it, and proper-lockfile treats an mtime it did not set as a compromised lock.
  */
-function writeOwner(lockPath: string, holder: LockHolder): number {
+function writeOwner(lockPath: string, holder: LockHolder): void {
   const before = nodeFs.statSync(lockPath);
   const fd = nodeFs.openSync(join(lockPath, OWNER_FILE), 'wx');
   try {
-    nodeFs.writeSync(fd, JSON.stringify(holder));
+    nodeFs.writeSync(fd, ownerText(holder));
     nodeFs.fsyncSync(fd);
     nodeFs.utimesSync(lockPath, before.atime, before.mtime);
-    return nodeFs.fstatSync(fd).ino;
   } finally {
     nodeFs.closeSync(fd);
   }
@@ -156,8 +173,8 @@ function writeOwner(lockPath: string, holder: LockHolder): number {
 
 function readToken(lockPath: string): string | null {
   try {
-    return (JSON.parse(nodeFs.readFileSync(join(lockPath, OWNER_FILE), 'utf8')) as LockHolder)
-      .token;
+    const { token } = JSON.parse(nodeFs.readFileSync(join(lockPath, OWNER_FILE), 'utf8'));
+    return typeof token === 'string' ? token : null;
   } catch {
     return null;
   }
@@ -165,48 +182,108 @@ function readToken(lockPath: string): string | null {
 
 type Callback<T = void> = (error: NodeJS.ErrnoException | null, value?: T) => void;
 
+/** What tells one lock directory from another: its owner token, else inode and mtime. */
+interface LockIdentity {
+  token: string | null;
+  ino: number;
+  mtimeMs: number;
+}
+
+function identify(path: string): LockIdentity | undefined {
+  const stat = nodeFs.statSync(path, { throwIfNoEntry: false });
+  return stat && { token: readToken(path), ino: stat.ino, mtimeMs: stat.mtimeMs };
+}
+
+function sameLock(a: LockIdentity, b: LockIdentity): boolean {
+  return a.token === b.token && (a.token !== null || (a.ino === b.ino && a.mtimeMs === b.mtimeMs));
+}
+
+const lockedError = (message: string) => Object.assign(new Error(message), { code: 'ELOCKED' });
+
 /**
- * The file-system object handed to proper-lockfile: plain node:fs calls, except that `stat`
- * remembers which owner token it saw, and `rmdir` (used for stale takeover and release alike)
- * removes a lock directory only if it is our own or still the very stale lock that was seen.
+ * The file-system object handed to proper-lockfile: plain node:fs calls, except `rmdir` (used
+ * for release and stale takeover alike), which removes our own lock, or a stale lock under its
+ * break marker (see the top of this file), and otherwise leaves the lock alone (ELOCKED).
  */
 function guardedFs(ownToken: string, staleMs: number) {
-  const seenToken = new Map<string, string | null>();
-  const isStale = (path: string): boolean => {
-    const stat = nodeFs.statSync(path, { throwIfNoEntry: false });
-    return stat !== undefined && stat.mtimeMs < Date.now() - staleMs;
-  };
-  const removeIfSame = (path: string): void => {
-    const expected = seenToken.get(path);
+  const isStale = (mtimeMs: number) => mtimeMs < Date.now() - staleMs;
+
+  /** Renames the lock away and deletes it, if what moved is still `expected`. */
+  const removeLock = (path: string, expected: LockIdentity): void => {
     const grave = `${path}.removing-${randomBytes(6).toString('hex')}`;
     nodeFs.renameSync(path, grave);
-    const token = readToken(grave);
-    const ours = token === ownToken;
-    const sameStale = expected !== undefined && token === expected && isStale(grave);
-    if (!ours && !sameStale) {
+    const moved = identify(grave);
+    if (!moved || !sameLock(moved, expected)) {
+      // Only after a pause longer than the stale window between our check and the rename.
       nodeFs.renameSync(grave, path);
-      throw Object.assign(new Error(`lock ${path} was taken over meanwhile`), { code: 'ELOCKED' });
+      throw lockedError(`lock ${path} was taken over meanwhile`);
     }
     nodeFs.rmSync(grave, { recursive: true, force: true });
   };
+
+  /** O_EXCL-creates the next break marker of the lock `key`; throws ELOCKED if another has it. */
+  const takeBreakMarker = (path: string, key: string): string => {
+    const dir = dirname(path);
+    const prefix = `${basename(path)}.break-${key}-`;
+    const taken = nodeFs
+      .readdirSync(dir)
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => Number(name.slice(prefix.length)));
+    const last = Math.max(0, ...taken.filter(Number.isInteger));
+    const lastStat =
+      last > 0 && nodeFs.statSync(join(dir, `${prefix}${last}`), { throwIfNoEntry: false });
+    if (lastStat && !isStale(lastStat.mtimeMs)) {
+      throw lockedError(`another process is breaking the stale lock ${path}`);
+    }
+    const marker = join(dir, `${prefix}${last + 1}`);
+    try {
+      nodeFs.closeSync(nodeFs.openSync(marker, 'wx'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      throw lockedError(`another process is breaking the stale lock ${path}`);
+    }
+    return marker;
+  };
+
+  const breakStaleLock = (path: string, seen: LockIdentity): void => {
+    const key =
+      seen.token !== null && /^[0-9a-f]{1,64}$/.test(seen.token)
+        ? seen.token
+        : `${seen.ino}-${seen.mtimeMs}`;
+    const marker = takeBreakMarker(path, key);
+    try {
+      const now = identify(path);
+      if (!now) return; // gone already: the mkdir that follows decides
+      if (!sameLock(now, seen) || !isStale(now.mtimeMs)) {
+        throw lockedError(`lock ${path} was taken over meanwhile`);
+      }
+      removeLock(path, now);
+    } finally {
+      nodeFs.rmSync(marker, { force: true });
+    }
+  };
+
+  const rmdir = (path: string): void => {
+    const seen = identify(path);
+    if (!seen) throw Object.assign(new Error(`no lock at ${path}`), { code: 'ENOENT' });
+    if (seen.token === ownToken) removeLock(path, seen);
+    else if (isStale(seen.mtimeMs)) breakStaleLock(path, seen);
+    else throw lockedError(`lock ${path} is held`);
+  };
+
   return {
     ...nodeFs,
-    stat(path: string, callback: Callback<nodeFs.Stats>) {
-      nodeFs.stat(path, (error, stats) => {
-        if (!error) seenToken.set(path, readToken(path));
-        callback(error, stats);
-      });
-    },
     rmdir(path: string, callback: Callback) {
       try {
-        removeIfSame(path);
+        rmdir(path);
         callback(null);
       } catch (error) {
         callback(error as NodeJS.ErrnoException);
       }
     },
     rmdirSync(path: string) {
-      if (readToken(path) === ownToken) nodeFs.rmSync(path, { recursive: true, force: true });
+      const seen = identify(path);
+      if (seen?.token === ownToken) removeLock(path, seen);
     },
   };
 }
