@@ -50,7 +50,8 @@ export function verifyJournal(
     } catch (error) {
       if (!(error instanceof WalError)) throw error;
       const list = error.code === ErrorCode.unsupported ? unsupported : recordProblems;
-      if (list.length < MAX_RECORD_PROBLEMS) list.push({ lsn: step.value.lsn, message: error.message });
+      if (list.length < MAX_RECORD_PROBLEMS)
+        list.push({ lsn: step.value.lsn, message: error.message });
     }
     step = scan.next();
   }

@@ -2,44 +2,26 @@
 // to the log, and only then folded into state (applyRecord, the same fold replay uses), so
 // queries see a record exactly when its append promise has resolved.
 import { randomUUID } from 'node:crypto';
-import { join as joinPath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, WalClosedError, WalError, WalValidationError } from '../errors.js';
 import { defaults } from '../limits.js';
-import { listCheckpoints, type RejectedCheckpoint } from '../wal/checkpoint-files.js';
 import { type FileSystem, nodeFileSystem } from '../wal/file-system.js';
-import { followLog } from '../wal/log-follower.js';
-import type { DamageReport, ScanReport, TailReport } from '../wal/log-reader.js';
-import { iterateLog, replayLog } from '../wal/log-replay.js';
 import { statSegments } from '../wal/segment-list.js';
 import type { RetentionPolicy } from '../wal/segment-retention.js';
-import type { RecoveryMode } from '../wal/recovery-policy.js';
-import type { WalRecord } from '../wal/segment-reader.js';
-import type { TailRepair } from '../wal/tail-repair.js';
-import { type Durability, WalWriter } from '../wal/wal-writer.js';
-import { readHolder } from '../wal/writer-lock.js';
+import type { WalWriter } from '../wal/wal-writer.js';
 import { emptyActionStats } from './action-stats.js';
 import * as check from './call-validation.js';
+import type { Checkpointer, CheckpointResult } from './journal-checkpoints.js';
+import { diskUsageOf, emptyDiskUsage, followOf, historyOf } from './journal-disk.js';
+import type { HistoryEntry, HistoryFilter } from './journal-history.js';
+import { type JournalLog, MemoryLog } from './journal-log.js';
+import { type OpenedJournal, openJournal } from './journal-open.js';
 import {
   type CleanupPayload,
   type CompletedPayload,
-  type ExecutionStatus,
   RecordType,
   type StartedPayload,
 } from './journal-records.js';
-import {
-  Checkpointer,
-  type CheckpointResult,
-  checkLogAgainstCheckpoint,
-  loadCheckpointState,
-} from './journal-checkpoints.js';
-import {
-  type HistoryEntry,
-  type HistoryFilter,
-  HistoryJoin,
-  matchesFilter,
-} from './journal-history.js';
-import { type JournalLog, MemoryLog, ReadOnlyLog } from './journal-log.js';
 import {
   applyRecord,
   type JournalCounters,
@@ -52,95 +34,29 @@ import type {
   CleanupRecord,
   InFlightExecution,
 } from './journal-types.js';
+import {
+  type CleanupOptions,
+  type CompleteOptions,
+  type DiskUsage,
+  limitsFrom,
+  type RecoveryReport,
+  type StartOptions,
+  type WalStoreOptions,
+} from './store-options.js';
 
-export interface WalStoreOptions {
-  /** Bound of each history ring buffer (executions, failures, cleanups). Default 1000. */
-  maxHistoryEntries?: number;
-  maxInFlight?: number;
-  maxActions?: number;
-  durability?: Durability;
-  syncIntervalMs?: number;
-  recovery?: RecoveryMode;
-  maxSegmentBytes?: number;
-  lockStaleMs?: number;
-  /** true: no lock, never modifies files, works beside a live writer; recording is refused. */
-  readOnly?: boolean;
-  /** Automatic checkpoint after this many bytes of appends (default 64 MiB; 0: only checkpoint()). */
-  checkpointEveryBytes?: number;
-  /** Delete segments covered by a checkpoint: at most N segments / B bytes / younger than T. */
-  retention?: RetentionPolicy;
-  onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
-  /** The file-system seam for the log, checkpoints and retention (tests inject faults here). */
-  fs?: FileSystem;
-}
-
-export interface StartOptions {
-  executionId?: string;
-  source?: string;
-  executionType?: string;
-  /** 1-based retry number. Default 1. */
-  attempt?: number;
-  attributes?: Record<string, string>;
-  startedAt?: number;
-}
-
-export interface CompleteOptions {
-  executionId?: string;
-  success?: boolean;
-  status?: ExecutionStatus;
-  /** Measured from the matching start when omitted. */
-  durationMs?: number;
-  output?: string;
-  error?: string;
-  metrics?: Record<string, number>;
-  completedAt?: number;
-}
-
-export interface CleanupOptions {
-  resourceId: string;
-  action: string;
-  success: boolean;
-  error?: string;
-  executedAt?: number;
-}
-
-/** What open() found and did. */
-export interface RecoveryReport {
-  mode: RecoveryMode | 'in-memory';
-  records: number;
-  firstLsn: number | undefined;
-  lastLsn: number;
-  segments: number;
-  bytes: number;
-  tail: TailReport;
-  repair: TailRepair | undefined;
-  damage: DamageReport[];
-  removedTempFiles: string[];
-  /** Executions started before this open and never completed (the first maxReportedInterrupted). */
-  interrupted: InFlightExecution[];
-  interruptedCount: number;
-  replayMs: number;
-  /** The checkpoint the state was loaded from (undefined: full replay). */
-  checkpoint: { name: string; lsn: number } | undefined;
-  /** Checkpoints skipped because they did not validate, newest first. */
-  rejectedCheckpoints: RejectedCheckpoint[];
-}
-
-export interface DiskUsage {
-  segments: number;
-  bytes: number;
-  checkpointBytes: number;
-  oldestLsn: number | undefined;
-  newestLsn: number;
-  /** Last-write times of the oldest and newest segment files. */
-  oldestSegmentAt: number | undefined;
-  newestSegmentAt: number | undefined;
-  checkpointLsn: number | undefined;
-}
+export type {
+  CleanupOptions,
+  CompleteOptions,
+  DiskUsage,
+  RecoveryReport,
+  StartOptions,
+  WalStoreOptions,
+} from './store-options.js';
 
 export class WalStore {
   readonly path: string | undefined;
   readonly recoveryReport: RecoveryReport;
+  #fs: FileSystem;
   #log: JournalLog;
   #writer: WalWriter | undefined;
   #state: JournalState;
@@ -155,8 +71,10 @@ export class WalStore {
   #closed = false;
   #closeSignal = new AbortController();
 
-  private constructor(parts: StoreParts) {
+  private constructor(parts: OpenedJournal) {
     this.path = parts.path;
+    this.#fs = parts.fs;
+    this.#bytesOnDisk = parts.bytesOnDisk;
     this.#log = parts.log;
     this.#writer = parts.writer;
     this.#state = parts.state;
@@ -177,117 +95,7 @@ export class WalStore {
    * there is none), checks the two agree, and (unless read-only) takes the writer lock.
    */
   static async open(path: string, options: WalStoreOptions = {}): Promise<WalStore> {
-    // A read-only open races the writer's retention: a segment listed a moment ago may be gone
-    // by the time it is read. The next attempt starts from the newer checkpoint.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await WalStore.#openOnce(path, options);
-      } catch (error) {
-        const vanished =
-          error instanceof WalError && (error.cause as NodeJS.ErrnoException)?.code === 'ENOENT';
-        if (!options.readOnly || !vanished || attempt === 3) throw error;
-      }
-    }
-  }
-
-  static async #openOnce(path: string, options: WalStoreOptions): Promise<WalStore> {
-    const limits = limitsFrom(options);
-    const began = performance.now();
-    const fs = options.fs ?? nodeFileSystem;
-    const { loaded, rejected } = loadCheckpointState(fs, path, limits);
-    const state = loaded?.state ?? new JournalState(limits);
-    const fromLsn = loaded ? loaded.checkpoint.lsn + 1 : undefined;
-    const fold = (record: WalRecord) => applyRecord(state, record);
-    const checkpoint = loaded
-      ? { name: loaded.checkpoint.name, lsn: loaded.checkpoint.lsn }
-      : undefined;
-    if (options.readOnly) {
-      const scan = replayLog(
-        path,
-        { recovery: options.recovery, onProgress: options.onProgress, fromLsn, fs },
-        fold,
-      );
-      checkLogAgainstCheckpoint(fs, path, scan, loaded?.checkpoint, rejected);
-      const report = reportFrom(
-        scan,
-        undefined,
-        [],
-        performance.now() - began,
-        checkpoint,
-        rejected,
-      );
-      const writerAlive = readHolder(path) !== undefined;
-      return new WalStore({
-        path,
-        log: new ReadOnlyLog(path),
-        writer: undefined,
-        state,
-        report,
-        writerAlive,
-        checkpointer: undefined,
-        retention: undefined,
-      });
-    }
-    if (options.retention?.maxBytes !== undefined) {
-      const segmentBytes = options.maxSegmentBytes ?? defaults.maxSegmentBytes;
-      if (options.retention.maxBytes < 2 * segmentBytes) {
-        throw new WalValidationError(
-          ErrorCode.invalidArgument,
-          `retention.maxBytes (${options.retention.maxBytes}) must be at least twice maxSegmentBytes (${segmentBytes})`,
-        );
-      }
-    }
-    const writer = await WalWriter.open(
-      path,
-      {
-        durability: options.durability,
-        syncIntervalMs: options.syncIntervalMs,
-        recovery: options.recovery,
-        maxSegmentBytes: options.maxSegmentBytes,
-        lockStaleMs: options.lockStaleMs,
-        onProgress: options.onProgress,
-        fromLsn,
-        fs,
-      },
-      fold,
-    );
-    try {
-      const { scan, repair, removedTempFiles } = writer.openReport;
-      checkLogAgainstCheckpoint(fs, path, scan, loaded?.checkpoint, rejected);
-      const checkpointer = new Checkpointer(
-        fs,
-        path,
-        loaded?.checkpoint.lsn ?? 0,
-        () => writer.sync(),
-        {
-          everyBytes: options.checkpointEveryBytes ?? defaults.checkpointEveryBytes,
-          retention: options.retention,
-        },
-      );
-      const report = reportFrom(
-        scan,
-        repair,
-        removedTempFiles,
-        performance.now() - began,
-        checkpoint,
-        rejected,
-      );
-      const store = new WalStore({
-        path,
-        log: writer,
-        writer,
-        state,
-        report,
-        writerAlive: false,
-        checkpointer,
-        retention: options.retention,
-      });
-      store.#bytesOnDisk = scan.bytesTotal;
-      return store;
-    } catch (error) {
-      await writer.close().catch(() => undefined);
-      throw error;
-    }
+    return new WalStore(await openJournal(path, options));
   }
 
   /** The same API over no files: state lives as long as the object. */
@@ -312,6 +120,8 @@ export class WalStore {
     const state = new JournalState(limitsFrom(options));
     return new WalStore({
       path: undefined,
+      fs: nodeFileSystem,
+      bytesOnDisk: 0,
       log: new MemoryLog(),
       writer: undefined,
       state,
@@ -323,7 +133,7 @@ export class WalStore {
   }
 
   /** Segment bytes on disk as of open, for the retention byte cap (kept current by #write). */
-  #bytesOnDisk = 0;
+  #bytesOnDisk: number;
 
   async actionExecutionStarted(
     actionId: string,
@@ -500,57 +310,24 @@ export class WalStore {
 
   /** Segments and checkpoints on disk, their sizes, LSN range and times. */
   diskUsage(): DiskUsage {
-    if (!this.path) {
-      return {
-        segments: 0,
-        bytes: 0,
-        checkpointBytes: 0,
-        oldestLsn: undefined,
-        newestLsn: this.lastLsn,
-        oldestSegmentAt: undefined,
-        newestSegmentAt: undefined,
-        checkpointLsn: undefined,
-      };
-    }
-    const segments = statSegments(nodeFileSystem, this.path);
-    const checkpoints = this.#checkpointFiles();
-    return {
-      segments: segments.length,
-      bytes: segments.reduce((sum, seg) => sum + seg.bytes, 0),
-      checkpointBytes: checkpoints.reduce((sum, c) => sum + c.bytes, 0),
-      oldestLsn: segments[0]?.baseLsn,
-      newestLsn: this.lastLsn,
-      oldestSegmentAt: segments[0]?.modifiedMs,
-      newestSegmentAt: segments.at(-1)?.modifiedMs,
-      checkpointLsn: checkpoints[0]?.lsn,
-    };
+    return this.path
+      ? diskUsageOf(this.#fs, this.path, this.lastLsn)
+      : emptyDiskUsage(this.lastLsn);
   }
 
   /**
    * Every record still on disk, in LSN order, as history entries (filters AND), streaming with
    * bounded memory; works on a read-only store beside a live writer. After the last record,
-   * starts never completed follow as `interrupted` entries (when no `until` bound is given).
+   * starts never completed follow as `interrupted` entries (`in-flight` beside a live writer)
+   * when no `until` bound is given.
    */
-  async *history(
+  history(
     filter: HistoryFilter = {},
     onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void,
   ): AsyncGenerator<HistoryEntry> {
-    const dir = this.#requirePath();
-    const join = new HistoryJoin();
     const recovery = this.recoveryReport.mode === 'salvage' ? 'salvage' : 'point-in-time';
-    const scan = iterateLog(dir, { recovery, onProgress });
-    let count = 0;
-    for (let step = scan.next(); !step.done; step = scan.next()) {
-      const entry = join.entry(step.value);
-      if (entry && matchesFilter(entry, filter)) yield entry;
-      // Let other work run during long scans.
-      if (++count % 10_000 === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-    if (filter.until === undefined) {
-      // With no writer alive they were interrupted; beside a live writer they may be running.
-      const kind = this.#writer || this.#writerAlive ? 'in-flight' : 'interrupted';
-      for (const entry of join.unfinished(kind)) if (matchesFilter(entry, filter)) yield entry;
-    }
+    const unfinished = this.#writer || this.#writerAlive ? 'in-flight' : 'interrupted';
+    return historyOf(this.#fs, this.#requirePath(), { filter, recovery, unfinished, onProgress });
   }
 
   /**
@@ -558,22 +335,13 @@ export class WalStore {
    * appends them, from this or another process, across rotation. Ends on close() or `signal`.
    * Throws WAL_SEGMENT_GONE when retention removed records it still needed.
    */
-  async *follow(
+  follow(
     options: { fromLsn?: number; signal?: AbortSignal; pollMs?: number } = {},
   ): AsyncGenerator<HistoryEntry> {
-    const dir = this.#requirePath();
     const signal = options.signal
       ? AbortSignal.any([options.signal, this.#closeSignal.signal])
       : this.#closeSignal.signal;
-    const join = new HistoryJoin();
-    for await (const record of followLog(dir, {
-      fromLsn: options.fromLsn,
-      signal,
-      pollMs: options.pollMs,
-    })) {
-      const entry = join.entry(record);
-      if (entry) yield entry;
-    }
+    return followOf(this.#fs, this.#requirePath(), { ...options, signal });
   }
 
   async close(): Promise<void> {
@@ -634,15 +402,9 @@ export class WalStore {
 
   #measureDisk(): number {
     this.#appendedAtMeasure = this.#writer?.bytesAppended ?? 0;
-    const segments = this.path ? statSegments(nodeFileSystem, this.path) : [];
+    const segments = this.path ? statSegments(this.#fs, this.path) : [];
     this.#activeBaseLsn = segments.at(-1)?.baseLsn ?? 0;
     return segments.reduce((sum, seg) => sum + seg.bytes, 0);
-  }
-
-  #checkpointFiles(): { name: string; lsn: number; bytes: number }[] {
-    const dir = this.#requirePath();
-    const files = this.#checkpointer?.files() ?? listCheckpointsIn(dir);
-    return files.map((f) => ({ ...f, bytes: nodeFileSystem.stat(joinPath(dir, f.name)).bytes }));
   }
 
   #requirePath(): string {
@@ -704,64 +466,4 @@ export class WalStore {
     if (start.attributes) entry.attributes = { ...start.attributes };
     return entry;
   }
-}
-
-function limitsFrom(
-  options: Pick<WalStoreOptions, 'maxHistoryEntries' | 'maxInFlight' | 'maxActions'>,
-) {
-  return {
-    maxHistoryEntries: check.checkBound(
-      'maxHistoryEntries',
-      options.maxHistoryEntries,
-      defaults.maxHistoryEntries,
-      1_000_000,
-    ),
-    maxInFlight: check.checkBound(
-      'maxInFlight',
-      options.maxInFlight,
-      defaults.maxInFlight,
-      1_000_000,
-    ),
-    maxActions: check.checkBound('maxActions', options.maxActions, defaults.maxActions, 1_000_000),
-  };
-}
-
-function reportFrom(
-  scan: ScanReport,
-  repair: TailRepair | undefined,
-  removedTempFiles: string[],
-  replayMs: number,
-  checkpoint: { name: string; lsn: number } | undefined,
-  rejectedCheckpoints: RejectedCheckpoint[],
-): Omit<RecoveryReport, 'interrupted' | 'interruptedCount'> {
-  return {
-    mode: scan.mode,
-    records: scan.records,
-    firstLsn: scan.firstLsn,
-    lastLsn: scan.lastLsn,
-    segments: scan.segments.length,
-    bytes: scan.bytesTotal,
-    tail: scan.tail,
-    repair,
-    damage: scan.damage,
-    removedTempFiles,
-    replayMs,
-    checkpoint,
-    rejectedCheckpoints,
-  };
-}
-
-interface StoreParts {
-  path: string | undefined;
-  log: JournalLog;
-  writer: WalWriter | undefined;
-  state: JournalState;
-  report: Omit<RecoveryReport, 'interrupted' | 'interruptedCount'>;
-  writerAlive: boolean;
-  checkpointer: Checkpointer | undefined;
-  retention: RetentionPolicy | undefined;
-}
-
-function listCheckpointsIn(dir: string): { name: string; lsn: number }[] {
-  return listCheckpoints(nodeFileSystem, dir);
 }

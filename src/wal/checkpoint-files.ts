@@ -140,7 +140,7 @@ function readWhole(fs: FileSystem, path: string): Buffer {
   try {
     const size = fs.size(fd);
     const bytes = Buffer.allocUnsafe(Math.min(size, CHECKPOINT_PAYLOAD_BYTES_MAX + 64));
-    const got = readFully(fs, fd, bytes, 0, bytes.length, 0);
+    const got = step('reading', path, () => readFully(fs, fd, bytes, 0, bytes.length, 0));
     return bytes.subarray(0, got);
   } finally {
     fs.close(fd);

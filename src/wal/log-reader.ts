@@ -308,7 +308,7 @@ function openSegment(
     throw ioError('opening', path, error);
   }
   try {
-    return { name, baseLsn, fd, cursor: new SegmentCursor(fs, fd, fs.size(fd), chunkBytes) };
+    return { name, baseLsn, fd, cursor: new SegmentCursor(fs, fd, fs.size(fd), chunkBytes, path) };
   } catch (error) {
     closeQuietly(fs, fd);
     throw ioError('reading the size of', path, error);

@@ -2,6 +2,7 @@
 // memory, only `chunkBytes` (or one frame, when a frame is larger). Bytes past `fileBytes` (the
 // size when the cursor was made) are never read, so a reader beside a live writer sees a fixed
 // snapshot of each segment.
+import { ioError } from '../errors.js';
 import { type FileSystem, readFully } from './file-system.js';
 
 export class SegmentCursor {
@@ -13,10 +14,19 @@ export class SegmentCursor {
   #windowStart = 0;
   #windowBytes = 0;
   #bytesRead = 0;
+  #path: string;
 
-  constructor(fs: FileSystem, fd: number, fileBytes: number, chunkBytes: number) {
+  /** `path` names the file in the WAL_IO error a failed read becomes. */
+  constructor(
+    fs: FileSystem,
+    fd: number,
+    fileBytes: number,
+    chunkBytes: number,
+    path = 'a segment',
+  ) {
     this.#fs = fs;
     this.#fd = fd;
+    this.#path = path;
     this.fileBytes = fileBytes;
     this.#chunkBytes = chunkBytes;
     this.#buffer = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(fileBytes, 64)));
@@ -39,7 +49,12 @@ export class SegmentCursor {
     }
     const want = Math.min(Math.max(n, this.#chunkBytes), this.fileBytes - at);
     if (this.#buffer.length < want) this.#buffer = Buffer.allocUnsafe(want);
-    const got = readFully(this.#fs, this.#fd, this.#buffer, 0, want, at);
+    let got: number;
+    try {
+      got = readFully(this.#fs, this.#fd, this.#buffer, 0, want, at);
+    } catch (error) {
+      throw ioError('reading', this.#path, error);
+    }
     this.#bytesRead += got;
     this.#windowStart = at;
     this.#windowBytes = got;

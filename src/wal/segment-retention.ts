@@ -50,7 +50,12 @@ export function planRetention(
   return doomed;
 }
 
-/** Deletes `names` oldest first, then fsyncs the directory (crash point: retention:after-unlink). */
+/**
+ * Deletes `names` oldest first, fsyncing the directory after each unlink (crash point:
+ * retention:after-unlink, before that sync). One unlink at a time is ever unsynced, so after a
+ * power loss the segments left are still a contiguous suffix: with one sync for all, a disk that
+ * kept some of the unlinks and not an older one would leave that segment before a gap.
+ */
 export function removeSegments(fs: FileSystem, dir: string, names: readonly string[]): void {
   for (const name of names) {
     try {
@@ -59,8 +64,6 @@ export function removeSegments(fs: FileSystem, dir: string, names: readonly stri
       throw ioError('removing', join(dir, name), error);
     }
     crashPoint?.('retention:after-unlink');
-  }
-  if (names.length > 0) {
     try {
       fs.syncDir(dir);
     } catch (error) {

@@ -41,7 +41,7 @@ export async function repairTail(
   const fd = step('opening', path, () => fs.open(path, 'readWrite'));
   try {
     const fileBytes = fs.size(fd);
-    await copyRange(fs, fd, tail.offset, fileBytes, backupPath);
+    await copyRange(fs, fd, path, tail.offset, fileBytes, backupPath);
     step('syncing directory', dir, () => fs.syncDir(dir));
     crashPoint?.('repair:after-backup');
     step('truncating', path, () => fs.truncate(fd, tail.offset));
@@ -70,6 +70,7 @@ export function removeTempFiles(fs: FileSystem, dir: string): string[] {
 async function copyRange(
   fs: FileSystem,
   fd: number,
+  path: string,
   from: number,
   to: number,
   targetPath: string,
@@ -78,7 +79,8 @@ async function copyRange(
   try {
     const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK_BYTES, Math.max(1, to - from)));
     for (let at = from; at < to; ) {
-      const n = readFully(fs, fd, buffer, 0, Math.min(buffer.length, to - at), at);
+      const want = Math.min(buffer.length, to - at);
+      const n = step('reading', path, () => readFully(fs, fd, buffer, 0, want, at));
       if (n === 0) break;
       step('writing', targetPath, () => writeFully(fs, out, buffer.subarray(0, n), at - from));
       at += n;

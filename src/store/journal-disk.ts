@@ -1,0 +1,90 @@
+// The journal as it is on disk, beside the replayed state: disk usage, the audit history
+// (streamed, bounded memory) and following new records. Read-only; safe beside a live writer.
+import { join } from 'node:path';
+import { listCheckpoints } from '../wal/checkpoint-files.js';
+import type { FileSystem } from '../wal/file-system.js';
+import { followLog } from '../wal/log-follower.js';
+import { iterateLog } from '../wal/log-replay.js';
+import { statSegments } from '../wal/segment-list.js';
+import {
+  type HistoryEntry,
+  type HistoryFilter,
+  HistoryJoin,
+  matchesFilter,
+} from './journal-history.js';
+import type { DiskUsage } from './store-options.js';
+
+export function emptyDiskUsage(lastLsn: number): DiskUsage {
+  return {
+    segments: 0,
+    bytes: 0,
+    checkpointBytes: 0,
+    oldestLsn: undefined,
+    newestLsn: lastLsn,
+    oldestSegmentAt: undefined,
+    newestSegmentAt: undefined,
+    checkpointLsn: undefined,
+  };
+}
+
+export function diskUsageOf(fs: FileSystem, dir: string, lastLsn: number): DiskUsage {
+  const segments = statSegments(fs, dir);
+  const checkpoints = listCheckpoints(fs, dir);
+  return {
+    segments: segments.length,
+    bytes: segments.reduce((sum, seg) => sum + seg.bytes, 0),
+    checkpointBytes: checkpoints.reduce((sum, c) => sum + fs.stat(join(dir, c.name)).bytes, 0),
+    oldestLsn: segments[0]?.baseLsn,
+    newestLsn: lastLsn,
+    oldestSegmentAt: segments[0]?.modifiedMs,
+    newestSegmentAt: segments.at(-1)?.modifiedMs,
+    checkpointLsn: checkpoints[0]?.lsn,
+  };
+}
+
+export interface HistoryOptions {
+  filter: HistoryFilter;
+  recovery: 'point-in-time' | 'salvage';
+  /** How starts never completed are labelled after the last record. */
+  unfinished: 'interrupted' | 'in-flight';
+  onProgress: ((progress: { bytesDone: number; bytesTotal: number }) => void) | undefined;
+}
+
+/** Entries of every record on disk in LSN order, then the starts never completed. */
+export async function* historyOf(
+  fs: FileSystem,
+  dir: string,
+  options: HistoryOptions,
+): AsyncGenerator<HistoryEntry> {
+  const { filter } = options;
+  const join = new HistoryJoin();
+  const scan = iterateLog(dir, { recovery: options.recovery, onProgress: options.onProgress, fs });
+  let count = 0;
+  for (let step = scan.next(); !step.done; step = scan.next()) {
+    const entry = join.entry(step.value);
+    if (entry && matchesFilter(entry, filter)) yield entry;
+    // Let other work run during long scans.
+    if (++count % 1_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (filter.until === undefined) {
+    for (const entry of join.unfinished(options.unfinished))
+      if (matchesFilter(entry, filter)) yield entry;
+  }
+}
+
+export async function* followOf(
+  fs: FileSystem,
+  dir: string,
+  options: { fromLsn?: number; signal: AbortSignal; pollMs?: number },
+): AsyncGenerator<HistoryEntry> {
+  const join = new HistoryJoin();
+  for await (const record of followLog(dir, {
+    fromLsn: options.fromLsn,
+    signal: options.signal,
+    pollMs: options.pollMs,
+    fs,
+  })) {
+    const entry = join.entry(record);
+    if (entry) yield entry;
+  }
+}
