@@ -6,7 +6,11 @@ import { existingJournal } from './journal-path.js';
 
 export function verifyCommand(path: string, options: { json?: boolean }, io: CliIo): number {
   const report = verifyJournal(existingJournal(path));
-  const exit = report.corrupt ? ExitCode.corruption : report.unsupported.length > 0 ? ExitCode.error : ExitCode.ok;
+  const exit = report.corrupt
+    ? ExitCode.corruption
+    : report.unsupported.length > 0
+      ? ExitCode.error
+      : ExitCode.ok;
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ ...report, exitCode: exit }, null, 2)}\n`);
     return exit;

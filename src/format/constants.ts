@@ -32,9 +32,14 @@ export const FRAME_MIN_BYTES = 24;
 export const FrameFlag = {
   /** More frames of the same atomic batch follow this one. */
   batchContinues: 0x01,
+  /**
+   * Sync point: before this frame was written, a completed fdatasync covered every earlier byte
+   * of its segment. Damage followed by a sync point cannot be a torn (unsynced) tail.
+   */
+  syncPoint: 0x02,
 } as const;
 /** Flag bits a v1 reader understands; any other bit set makes the frame invalid. */
-export const FRAME_FLAGS_KNOWN = FrameFlag.batchContinues;
+export const FRAME_FLAGS_KNOWN = FrameFlag.batchContinues | FrameFlag.syncPoint;
 
 /** Frame types with this bit set are ancillary: a reader that does not know them skips them. */
 export const FRAME_TYPE_IGNORABLE_BIT = 0x80;

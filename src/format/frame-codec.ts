@@ -47,23 +47,22 @@ export function frameBytesFor(payloadBytes: number): number {
 
 /**
  * Encodes `frames` as one atomic batch with LSNs firstLsn, firstLsn+1, ...: every frame but the
- * last carries the batch-continues flag.
+ * last carries the batch-continues flag; the first also carries `leadingFlags` (a sync point).
  */
-export function encodeBatch(frames: readonly FrameInput[], firstLsn: number, salt: number): Buffer {
+export function encodeBatch(
+  frames: readonly FrameInput[],
+  firstLsn: number,
+  salt: number,
+  leadingFlags = 0,
+): Buffer {
   let total = 0;
   for (const frame of frames) total += frameBytesFor(frame.payload.length);
   const out = Buffer.alloc(total);
   let offset = 0;
   frames.forEach((frame, index) => {
-    const last = index === frames.length - 1;
-    offset += writeFrame(
-      out,
-      offset,
-      frame,
-      firstLsn + index,
-      last ? 0 : FrameFlag.batchContinues,
-      salt,
-    );
+    const continues = index === frames.length - 1 ? 0 : FrameFlag.batchContinues;
+    const flags = continues | (index === 0 ? leadingFlags : 0);
+    offset += writeFrame(out, offset, frame, firstLsn + index, flags, salt);
   });
   return out;
 }

@@ -16,6 +16,7 @@ import {
 import { SegmentCursor } from './segment-cursor.js';
 import { listSegments } from './segment-list.js';
 import {
+  findSyncPoint,
   findValidFrame,
   maxLsnIn,
   type WalRecord,
@@ -198,9 +199,10 @@ export function* readLog(
       if (verdict.kind !== 'ok') {
         const reason = verdict.kind === 'short' ? 'truncated segment header' : verdict.reason;
         const salt = verdict.kind === 'bad' ? verdict.header.salt : undefined;
+        // A sync point after the header proves the header had been durable: not a torn tail.
         const framesAfter =
           salt !== undefined &&
-          findValidFrame(
+          findSyncPoint(
             seg.cursor,
             SEGMENT_HEADER_BYTES,
             salt,
@@ -272,7 +274,11 @@ export function* readLog(
         if (resync?.offset === end.goodOffset && resync.lsn === end.nextLsn) {
           resync = findValidFrame(seg.cursor, end.offset + 8, header.salt, end.nextLsn, maxLsn);
         }
-        const kind: DamageKind = end.definite || !isLast || resync ? 'mid-log' : 'torn-tail';
+        // In the last segment, damage is a torn (never synced) tail unless a sync point follows
+        // it: a frame written after an fdatasync that covered the damaged bytes.
+        const syncedAfter =
+          resync && findSyncPoint(seg.cursor, resync.offset, header.salt, end.nextLsn, maxLsn);
+        const kind: DamageKind = end.definite || !isLast || syncedAfter ? 'mid-log' : 'torn-tail';
         const dropped = (resync ? resync.offset : fileBytes) - end.goodOffset;
         const action = damaged(seg, summary, kind, end.offset, end.nextLsn, end.reason, dropped);
         if (action !== 'skip') {

@@ -144,14 +144,32 @@ export function findValidFrame(
   salt: number,
   minLsn: number,
   maxLsn: number,
-): { offset: number; lsn: number } | undefined {
+): { offset: number; lsn: number; flags: number } | undefined {
   for (let at = from; at + FRAME_MIN_BYTES <= cursor.fileBytes; at += 8) {
     const head = cursor.view(at, FRAME_HEADER_BYTES);
     if (!head) return undefined;
     const lsn = readUint53(head.bytes, head.index + FrameOffset.lsn);
     if (lsn < minLsn || lsn > maxLsn) continue;
     const verdict = checkFrame(cursor, at, salt, lsn);
-    if (verdict.ok) return { offset: at, lsn };
+    if (verdict.ok) return { offset: at, lsn, flags: verdict.header.flags };
+  }
+  return undefined;
+}
+
+/**
+ * The first frame at or after `from` that checks and is a sync point: proof that every byte
+ * before it had been made durable, so damage before it is not a torn tail.
+ */
+export function findSyncPoint(
+  cursor: SegmentCursor,
+  from: number,
+  salt: number,
+  minLsn: number,
+  maxLsn: number,
+): { offset: number; lsn: number } | undefined {
+  for (let found = findValidFrame(cursor, from, salt, minLsn, maxLsn); found; ) {
+    if ((found.flags & FrameFlag.syncPoint) !== 0) return found;
+    found = findValidFrame(cursor, found.offset + 8, salt, minLsn, maxLsn);
   }
   return undefined;
 }

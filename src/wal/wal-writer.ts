@@ -3,7 +3,7 @@
 // (docs/durability.md). After any write or sync failure it is failed: every pending and later
 // append rejects until the log is reopened; a sync is never retried and then acknowledged.
 import { dirname, join } from 'node:path';
-import { SEGMENT_HEADER_BYTES } from '../format/constants.js';
+import { FrameFlag, SEGMENT_HEADER_BYTES } from '../format/constants.js';
 import { encodeBatch, frameBytesFor } from '../format/frame-codec.js';
 import { encodePayload } from '../format/payload-codec.js';
 import {
@@ -88,6 +88,10 @@ export class WalWriter {
   #failure: WalFailedError | undefined;
   #closing: Promise<void> | undefined;
   #bytesAppended = 0;
+  /** Every byte of the current segment is durable: the next frame written is a sync point. */
+  #durableToEnd = false;
+  /** Writes so far; a sync covers everything only if none happened while it ran. */
+  #writeCount = 0;
 
   private constructor(
     dir: string,
@@ -154,11 +158,18 @@ export class WalWriter {
       }
       const nextLsn = nextLsnAfter(scan, options.fromLsn);
       const segment = reopenLastSegment(fs, dir, scan, repair);
+      // What a crashed predecessor left in the page cache becomes durable before this writer's
+      // first frame may claim to be a sync point.
+      await segment?.sync().catch((error: unknown) => {
+        segment.close();
+        throw ioError('syncing', join(dir, segment.name), error);
+      });
       writer = new WalWriter(dir, fs, settings, lock, segment, nextLsn, {
         scan,
         repair,
         removedTempFiles,
       });
+      writer.#durableToEnd = segment !== undefined;
       if (failure) writer.#fail(lockLostError(dir, failure));
       return writer;
     } catch (error) {
@@ -354,13 +365,19 @@ export class WalWriter {
         }
         segment = await this.#rotate(pending.firstLsn);
       }
-      parts.push(encodeFrames(pending, segment.salt));
+      // The first frame written after a completed sync of everything before it is a sync point
+      // (docs/format.md#flags): the reader's proof that damage before it is not a torn tail.
+      const leading = this.#durableToEnd ? FrameFlag.syncPoint : 0;
+      this.#durableToEnd = false;
+      parts.push(encodeBatch(pending.payloads, pending.firstLsn, segment.salt, leading));
     }
     const segment = this.#segment!;
     this.#writeParts(segment, parts);
     crashPoint?.('append:after-write');
     if (this.#settings.durability === 'fsync') {
+      const writes = this.#writeCount;
       await segment.sync();
+      if (writes === this.#writeCount) this.#durableToEnd = true;
       crashPoint?.('append:after-sync');
     } else {
       this.#unsynced = true;
@@ -372,6 +389,7 @@ export class WalWriter {
     if (parts.length === 0) return;
     crashPoint?.('append:before-write');
     const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    this.#writeCount += 1;
     segment.append(bytes);
     this.#bytesAppended += bytes.length;
   }
@@ -391,6 +409,7 @@ export class WalWriter {
     }
     this.#unsynced = false;
     this.#segment = await SegmentFile.create(this.#fs, this.dir, baseLsn);
+    this.#durableToEnd = true; // its header was synced before the rename
     crashPoint?.('rotate:after-dir-sync');
     return this.#segment;
   }
@@ -409,10 +428,12 @@ export class WalWriter {
     await this.#syncing;
     if (!this.#unsynced || !this.#segment) return;
     this.#unsynced = false;
+    const writes = this.#writeCount;
     const sync = this.#segment.sync();
     this.#syncing = sync;
     try {
       await sync;
+      if (writes === this.#writeCount) this.#durableToEnd = true;
     } finally {
       if (this.#syncing === sync) this.#syncing = undefined;
     }
@@ -466,10 +487,6 @@ function fenceWrites(fs: FileSystem, lock: WriterLock): FileSystem {
     exists: (path) => fs.exists(path),
     stat: (path) => fs.stat(path),
   };
-}
-
-function encodeFrames(pending: Pending, salt: number): Buffer {
-  return encodeBatch(pending.payloads, pending.firstLsn, salt);
 }
 
 function lockLostError(dir: string, cause: Error): WalFailedError {

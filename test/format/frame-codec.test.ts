@@ -232,14 +232,20 @@ describe('readFrameHeader rejections', () => {
   });
 
   it('rejects unknown flag bits, each one', () => {
-    for (let bit = 1; bit < 8; bit++) {
+    for (let bit = 2; bit < 8; bit++) {
       const bytes = smallFrame();
       bytes.writeUInt8(1 << bit, FrameOffset.flags);
       expect(rejection(bytes)).toBe(`unknown frame flags 0x${(1 << bit).toString(16)}`);
     }
-    const bytes = smallFrame();
-    bytes.writeUInt8(FrameFlag.batchContinues, FrameOffset.flags);
-    expect(parse(bytes).flags).toBe(FrameFlag.batchContinues);
+    for (const known of [
+      FrameFlag.batchContinues,
+      FrameFlag.syncPoint,
+      FrameFlag.batchContinues | FrameFlag.syncPoint,
+    ]) {
+      const bytes = smallFrame();
+      bytes.writeUInt8(known, FrameOffset.flags);
+      expect(parse(bytes).flags).toBe(known);
+    }
   });
 
   it('rejects non-zero reserved bytes', () => {
@@ -254,17 +260,17 @@ describe('readFrameHeader rejections', () => {
 describe('readFrameHeader rejections carry the header when the length is sane', () => {
   it('so a reader can tell a frame that checks but says something wrong from a torn one', () => {
     const flags = smallFrame();
-    flags.writeUInt8(0x02, FrameOffset.flags);
+    flags.writeUInt8(0x04, FrameOffset.flags);
     const check = readFrameHeader(flags, 0, flags.length);
     expect(check).toEqual({
       ok: false,
-      reason: 'unknown frame flags 0x2',
+      reason: 'unknown frame flags 0x4',
       header: {
         crc: flags.readUInt32LE(0),
         payloadBytes: 4,
         lsn: 7,
         type: 3,
-        flags: 2,
+        flags: 4,
         frameBytes: 24,
       },
     });

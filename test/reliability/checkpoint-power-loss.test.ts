@@ -63,8 +63,7 @@ afterAll(() => {
     refused += entry.refused;
   }
   if (cases > 0) {
-    const known =
-      'power loss during checkpoint and retention: open refused, damage only in unsynced bytes (known limit)';
+    const known = 'power loss during checkpoint and retention: open refused a crash state';
     recordResult(14, known, cases, refused);
     console.log(
       `checkpoint power loss: ${cases} crash states, ${refused} refused as mid-log (known ` +

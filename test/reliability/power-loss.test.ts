@@ -80,10 +80,8 @@ afterAll(() => {
         );
       }
     }
-    if (cases > 0) {
-      const known = `power loss: open refused, damage only in unsynced bytes (known limit)${suffix}`;
-      recordResult(3, known, cases, refused);
-    }
+    if (cases > 0)
+      recordResult(3, `power loss: open refused a crash state${suffix}`, cases, refused);
   }
   const during = [...recoveryTally.values()];
   if (during.length > 0) {

@@ -1,3 +1,4 @@
+import { FrameFlag } from '../../src/format/constants.js';
 // Every single-bit flip the CRC must catch: in every frame and the header of a sealed segment
 // (always corruption, located in the damaged frame), and in the last frames of the last segment
 // (a torn tail or corruption, per docs/recovery.md). Never a record that was not written.
@@ -104,7 +105,7 @@ function batchStart(all: FrameInfo[], frame: FrameInfo): number {
   let start = all[0]!.lsn;
   for (const f of all) {
     if (f === frame) return start;
-    if (f.flags === 0) start = f.lsn + 1;
+    if ((f.flags & FrameFlag.batchContinues) === 0) start = f.lsn + 1;
   }
   throw new Error('frame not in list');
 }

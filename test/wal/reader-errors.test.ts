@@ -270,13 +270,13 @@ describe('frame damage', () => {
 
   it('unknown flag bits followed by valid frames: corruption', async () => {
     const log = await smallLog();
-    overwrite(log.path(SEG3), log.frame(7).offset + FrameOffset.flags, Buffer.from([0x02]));
+    overwrite(log.path(SEG3), log.frame(7).offset + FrameOffset.flags, Buffer.from([0x08]));
     fixFrameChecksum(log.path(SEG3), log.frame(7).offset);
     expectCorruption(log, {
       segment: SEG3,
       offset: log.frame(7).offset,
       expectedLsn: 7,
-      reason: 'unknown frame flags 0x2',
+      reason: 'unknown frame flags 0x8',
     });
   });
 

@@ -1,3 +1,4 @@
+import { FrameFlag } from '../../src/format/constants.js';
 // Truncation at every byte offset of the log's tail (etcd/LevelDB style): whatever prefix of the
 // last segment survived a crash, a writer opens, keeps exactly the whole batches before the cut,
 // backs up and cuts the rest, and appends after it without any stale byte resurfacing.
@@ -48,7 +49,7 @@ beforeAll(async () => {
   original = readFileSync(join(template, lastSegment));
   frames = frameOffsets(original);
   expect(frames.length).toBeGreaterThan(3);
-  expect(frames.slice(-3).map((f) => f.flags)).toEqual([0, 1, 0]);
+  expect(frames.slice(-3).map((f) => f.flags & FrameFlag.batchContinues)).toEqual([0, 1, 0]);
 });
 
 afterAll(removeTempDirs);
@@ -95,7 +96,7 @@ function expectedFor(cut: number): Expected {
       }
       break;
     }
-    if (frame.flags === 0) {
+    if ((frame.flags & FrameFlag.batchContinues) === 0) {
       goodOffset = end;
       lastLsn = frame.lsn;
     }
