@@ -321,13 +321,13 @@ export class WalStore {
    * starts never completed follow as `interrupted` entries (`in-flight` beside a live writer)
    * when no `until` bound is given.
    */
-  history(
+  async *history(
     filter: HistoryFilter = {},
     onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void,
   ): AsyncGenerator<HistoryEntry> {
     const recovery = this.recoveryReport.mode === 'salvage' ? 'salvage' : 'point-in-time';
     const unfinished = this.#writer || this.#writerAlive ? 'in-flight' : 'interrupted';
-    return historyOf(this.#fs, this.#requirePath(), { filter, recovery, unfinished, onProgress });
+    yield* historyOf(this.#fs, this.#requirePath(), { filter, recovery, unfinished, onProgress });
   }
 
   /**
@@ -335,13 +335,13 @@ export class WalStore {
    * appends them, from this or another process, across rotation. Ends on close() or `signal`.
    * Throws WAL_SEGMENT_GONE when retention removed records it still needed.
    */
-  follow(
+  async *follow(
     options: { fromLsn?: number; signal?: AbortSignal; pollMs?: number } = {},
   ): AsyncGenerator<HistoryEntry> {
     const signal = options.signal
       ? AbortSignal.any([options.signal, this.#closeSignal.signal])
       : this.#closeSignal.signal;
-    return followOf(this.#fs, this.#requirePath(), { ...options, signal });
+    yield* followOf(this.#fs, this.#requirePath(), { ...options, signal });
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,8 @@
 // mocking any module. Everything is synchronous except fdatasync, the one call that can take
 // milliseconds on a real disk and that group commit overlaps with new appends.
 import * as fs from 'node:fs';
+import { dirname } from 'node:path';
+import { ioError } from '../errors.js';
 
 export type OpenMode = 'read' | 'readWrite' | 'createExclusive';
 
@@ -87,4 +89,18 @@ export function readFully(
     done += n;
   }
   return done;
+}
+
+/** mkdir -p, fsyncing each created directory and its parent (so the entry itself is durable). */
+export function ensureDir(fs: FileSystem, dir: string): void {
+  if (fs.exists(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) ensureDir(fs, parent);
+  try {
+    fs.mkdir(dir);
+    fs.syncDir(dir);
+    fs.syncDir(parent);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('creating', dir, error);
+  }
 }

@@ -41,3 +41,15 @@ export function iterateLog(
     onProgress: options.onProgress,
   });
 }
+
+/** Runs a scan to its end, handing each record to `onRecord`; returns the report. */
+export function replayInto(
+  scan: Generator<WalRecord, ScanReport>,
+  onRecord: (record: WalRecord) => void,
+): ScanReport {
+  for (;;) {
+    const step = scan.next();
+    if (step.done) return step.value;
+    onRecord(step.value);
+  }
+}

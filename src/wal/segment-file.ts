@@ -6,7 +6,10 @@ import { FORMAT_VERSION, TEMP_SUFFIX } from '../format/constants.js';
 import { encodeSegmentHeader } from '../format/segment-header.js';
 import { segmentName } from '../format/segment-name.js';
 import { crashPoint } from './crash-point.js';
+import { ioError } from '../errors.js';
 import { type FileSystem, writeFully } from './file-system.js';
+import type { ScanReport } from './log-reader.js';
+import type { TailRepair } from './tail-repair.js';
 
 export class SegmentFile {
   readonly name: string;
@@ -86,5 +89,31 @@ export class SegmentFile {
 
   close(): void {
     this.#fs.close(this.#fd);
+  }
+}
+
+/** The LSN after the last record on disk; an empty log continues at its first segment's base. */
+export function nextLsnAfter(scan: ScanReport, fromLsn: number | undefined): number {
+  if (scan.lastLsn > 0) return scan.lastLsn + 1;
+  const last = scan.segments.at(-1);
+  return last ? last.lastLsn + 1 : Math.max(1, fromLsn ?? 1);
+}
+
+/** The segment a writer appends to after open: the last one whose header checked. */
+export function reopenLastSegment(
+  fs: FileSystem,
+  dir: string,
+  scan: ScanReport,
+  repair: TailRepair | undefined,
+): SegmentFile | undefined {
+  const usable = scan.segments.filter(
+    (s) => !(repair?.action === 'moved-aside' && s.name === repair.segment),
+  );
+  const last = usable.at(-1);
+  if (!last || last.salt === undefined) return undefined;
+  try {
+    return SegmentFile.openForAppend(fs, dir, last.name, last.baseLsn, last.salt, last.goodOffset);
+  } catch (error) {
+    throw ioError('opening for append', join(dir, last.name), error);
   }
 }

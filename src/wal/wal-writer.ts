@@ -2,10 +2,9 @@
 // group commit, rotates segments and syncs according to the durability mode
 // (docs/durability.md). After any write or sync failure it is failed: every pending and later
 // append rejects until the log is reopened; a sync is never retried and then acknowledged.
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { FrameFlag, SEGMENT_HEADER_BYTES } from '../format/constants.js';
 import { encodeBatch, frameBytesFor } from '../format/frame-codec.js';
-import { encodePayload } from '../format/payload-codec.js';
 import {
   ErrorCode,
   ioError,
@@ -14,45 +13,33 @@ import {
   WalLockedError,
   WalValidationError,
 } from '../errors.js';
-import { defaults, FORMAT_BATCH_BYTES_MAX, FORMAT_PAYLOAD_BYTES_MAX } from '../limits.js';
 import { crashPoint } from './crash-point.js';
-import { type FileSystem, nodeFileSystem } from './file-system.js';
+import { fenceWrites } from './fenced-file-system.js';
+import { ensureDir, type FileSystem, nodeFileSystem } from './file-system.js';
 import { readLog, type ScanReport } from './log-reader.js';
-import { isWriterMode, type RecoveryMode } from './recovery-policy.js';
-import { SegmentFile } from './segment-file.js';
+import { replayInto } from './log-replay.js';
+import { isWriterMode } from './recovery-policy.js';
+import { nextLsnAfter, reopenLastSegment, SegmentFile } from './segment-file.js';
 import type { WalRecord } from './segment-reader.js';
 import { removeTempFiles, repairTail, type TailRepair } from './tail-repair.js';
+import { classifyFailure, lockLostError } from './write-failure.js';
 import { readHolder, WriterLock } from './writer-lock.js';
+import {
+  type AppendResult,
+  type EncodedRecord,
+  encodeRecords,
+  type RecordInput,
+  resolveSettings,
+  type Settings,
+  type WalWriterOptions,
+} from './writer-settings.js';
 
-export const Durability = { fsync: 'fsync', interval: 'interval', none: 'none' } as const;
-export type Durability = (typeof Durability)[keyof typeof Durability];
-
-export interface WalWriterOptions {
-  durability?: Durability;
-  /** 'interval' mode: longest time a written record waits for its fdatasync. */
-  syncIntervalMs?: number;
-  recovery?: RecoveryMode;
-  maxSegmentBytes?: number;
-  maxRecordBytes?: number;
-  maxBatchBytes?: number;
-  maxQueuedBytes?: number;
-  lockStaleMs?: number;
-  fs?: FileSystem;
-  onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
-  /** Replay starts at this LSN (records below it are not handed to onRecord). */
-  fromLsn?: number;
-}
-
-export interface RecordInput {
-  /** Frame type 1..255; types >= 128 are safe for older readers to skip. */
-  type: number;
-  value: unknown;
-}
-
-export interface AppendResult {
-  firstLsn: number;
-  lastLsn: number;
-}
+export {
+  type AppendResult,
+  Durability,
+  type RecordInput,
+  type WalWriterOptions,
+} from './writer-settings.js';
 
 export interface OpenReport {
   scan: ScanReport;
@@ -61,14 +48,12 @@ export interface OpenReport {
 }
 
 interface Pending {
-  payloads: { type: number; payload: Buffer }[];
+  payloads: EncodedRecord[];
   firstLsn: number;
   frameBytes: number;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
-
-type Settings = Required<Omit<WalWriterOptions, 'fs' | 'onProgress' | 'fromLsn'>>;
 
 export class WalWriter {
   readonly dir: string;
@@ -202,7 +187,7 @@ export class WalWriter {
   append(records: readonly RecordInput[]): Promise<AppendResult> {
     try {
       this.#assertWritable();
-      const payloads = this.#encode(records);
+      const payloads = encodeRecords(records, this.#settings.maxRecordBytes);
       const frameBytes = payloads.reduce((sum, p) => sum + frameBytesFor(p.payload.length), 0);
       if (frameBytes > this.#settings.maxBatchBytes) {
         throw new WalValidationError(
@@ -276,46 +261,6 @@ export class WalWriter {
         { cause: this.#failure },
       );
     }
-  }
-
-  #encode(records: readonly RecordInput[]): { type: number; payload: Buffer }[] {
-    if (!Array.isArray(records) || records.length === 0) {
-      throw new WalValidationError(
-        ErrorCode.invalidArgument,
-        'append needs a non-empty array of records',
-      );
-    }
-    if (records.length > defaults.maxBatchRecords) {
-      throw new WalValidationError(
-        ErrorCode.limitExceeded,
-        `batch of ${records.length} records exceeds the limit of ${defaults.maxBatchRecords}`,
-      );
-    }
-    return records.map((record, index) => {
-      if (!Number.isInteger(record?.type) || record.type < 1 || record.type > 255) {
-        throw new WalValidationError(
-          ErrorCode.invalidArgument,
-          `record ${index}: type must be an integer from 1 to 255, got ${String(record?.type)}`,
-        );
-      }
-      let payload: Buffer;
-      try {
-        payload = encodePayload(record.value);
-      } catch (error) {
-        throw new WalValidationError(
-          ErrorCode.invalidArgument,
-          `record ${index}: value cannot be encoded: ${error instanceof Error ? error.message : error}`,
-        );
-      }
-      if (payload.length > this.#settings.maxRecordBytes) {
-        throw new WalValidationError(
-          ErrorCode.limitExceeded,
-          `record ${index} encodes to ${payload.length} bytes, more than maxRecordBytes ` +
-            `(${this.#settings.maxRecordBytes}); nothing was written`,
-        );
-      }
-      return { type: record.type, payload };
-    });
   }
 
   #scheduleDrain(): void {
@@ -446,176 +391,8 @@ export class WalWriter {
   }
 }
 
-/**
- * The seam with a fence: each call that changes the disk (repair and temp-file removal in open
- * included) first checks that this writer still holds the lock, so a writer paused past the
- * stale window, or whose open outlasted it, fails instead of writing over its successor's log.
- */
-function fenceWrites(fs: FileSystem, lock: WriterLock): FileSystem {
-  const fence = () => lock.assertHeld();
-  return {
-    open: (path, mode) => {
-      if (mode !== 'read') fence();
-      return fs.open(path, mode);
-    },
-    close: (fd) => fs.close(fd),
-    read: (fd, buffer, offset, length, position) => fs.read(fd, buffer, offset, length, position),
-    write: (fd, buffer, offset, length, position) => {
-      fence();
-      return fs.write(fd, buffer, offset, length, position);
-    },
-    fdatasync: (fd) => fs.fdatasync(fd),
-    truncate: (fd, length) => {
-      fence();
-      fs.truncate(fd, length);
-    },
-    size: (fd) => fs.size(fd),
-    syncDir: (path) => fs.syncDir(path),
-    rename: (from, to) => {
-      fence();
-      fs.rename(from, to);
-    },
-    unlink: (path) => {
-      fence();
-      fs.unlink(path);
-    },
-    readdir: (path) => fs.readdir(path),
-    mkdir: (path) => {
-      fence();
-      fs.mkdir(path);
-    },
-    exists: (path) => fs.exists(path),
-    stat: (path) => fs.stat(path),
-  };
-}
-
-function lockLostError(dir: string, cause: Error): WalFailedError {
-  return new WalFailedError(
-    ErrorCode.lockLost,
-    `lost the writer lock on ${dir}; this writer stopped`,
-    { cause },
-  );
-}
-
 function sumBytes(parts: Buffer[]): number {
   let total = 0;
   for (const part of parts) total += part.length;
   return total;
-}
-
-function replayInto(
-  scan: Generator<WalRecord, ScanReport>,
-  onRecord: (record: WalRecord) => void,
-): ScanReport {
-  for (;;) {
-    const step = scan.next();
-    if (step.done) return step.value;
-    onRecord(step.value);
-  }
-}
-
-/** The LSN after the last record on disk; an empty log continues at its first segment's base. */
-function nextLsnAfter(scan: ScanReport, fromLsn: number | undefined): number {
-  if (scan.lastLsn > 0) return scan.lastLsn + 1;
-  const last = scan.segments.at(-1);
-  return last ? last.lastLsn + 1 : Math.max(1, fromLsn ?? 1);
-}
-
-function reopenLastSegment(
-  fs: FileSystem,
-  dir: string,
-  scan: ScanReport,
-  repair: TailRepair | undefined,
-): SegmentFile | undefined {
-  const usable = scan.segments.filter(
-    (s) => !(repair?.action === 'moved-aside' && s.name === repair.segment),
-  );
-  const last = usable.at(-1);
-  if (!last || last.salt === undefined) return undefined;
-  try {
-    return SegmentFile.openForAppend(fs, dir, last.name, last.baseLsn, last.salt, last.goodOffset);
-  } catch (error) {
-    throw ioError('opening for append', join(dir, last.name), error);
-  }
-}
-
-function ensureDir(fs: FileSystem, dir: string): void {
-  if (fs.exists(dir)) return;
-  const parent = dirname(dir);
-  if (parent !== dir) ensureDir(fs, parent);
-  try {
-    fs.mkdir(dir);
-    fs.syncDir(dir);
-    fs.syncDir(parent);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('creating', dir, error);
-  }
-}
-
-function classifyFailure(
-  dir: string,
-  segment: SegmentFile | undefined,
-  error: unknown,
-): WalFailedError {
-  if (error instanceof WalFailedError) return error;
-  const where = segment ? `${segment.name} in ${dir}` : dir;
-  const code = (error as NodeJS.ErrnoException)?.code;
-  const detail = error instanceof Error ? error.message : String(error);
-  if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') {
-    return new WalFailedError(
-      ErrorCode.diskFull,
-      `disk full while writing ${where}: ${detail}; free space and reopen the log`,
-      { cause: error },
-    );
-  }
-  if (error instanceof Error && /taken over/.test(error.message)) {
-    return new WalFailedError(ErrorCode.lockLost, `${detail}; this writer stopped`, {
-      cause: error,
-    });
-  }
-  return new WalFailedError(
-    ErrorCode.failed,
-    `write or sync of ${where} failed: ${detail}; reopen the log`,
-    { cause: error },
-  );
-}
-
-function resolveSettings(options: WalWriterOptions): Settings {
-  const settings: Settings = {
-    durability: options.durability ?? 'fsync',
-    syncIntervalMs: options.syncIntervalMs ?? defaults.syncIntervalMs,
-    recovery: options.recovery ?? 'tolerate-tail',
-    maxSegmentBytes: options.maxSegmentBytes ?? defaults.maxSegmentBytes,
-    maxRecordBytes: options.maxRecordBytes ?? defaults.maxRecordBytes,
-    maxBatchBytes: options.maxBatchBytes ?? defaults.maxBatchBytes,
-    maxQueuedBytes: options.maxQueuedBytes ?? defaults.maxQueuedBytes,
-    lockStaleMs: options.lockStaleMs ?? defaults.lockStaleMs,
-  };
-  checkRange(
-    'maxSegmentBytes',
-    settings.maxSegmentBytes,
-    defaults.minSegmentBytes,
-    Number.MAX_SAFE_INTEGER,
-  );
-  checkRange('maxRecordBytes', settings.maxRecordBytes, 1, FORMAT_PAYLOAD_BYTES_MAX);
-  checkRange('maxBatchBytes', settings.maxBatchBytes, 1, FORMAT_BATCH_BYTES_MAX);
-  checkRange('maxQueuedBytes', settings.maxQueuedBytes, 1, Number.MAX_SAFE_INTEGER);
-  checkRange('syncIntervalMs', settings.syncIntervalMs, 1, 60_000);
-  checkRange('lockStaleMs', settings.lockStaleMs, 2_000, 600_000);
-  if (!Object.values(Durability).includes(settings.durability)) {
-    throw new WalValidationError(
-      ErrorCode.invalidArgument,
-      `durability must be 'fsync', 'interval' or 'none', got '${settings.durability}'`,
-    );
-  }
-  return settings;
-}
-
-function checkRange(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new WalValidationError(
-      ErrorCode.invalidArgument,
-      `${name} must be an integer from ${min} to ${max}, got ${value}`,
-    );
-  }
 }

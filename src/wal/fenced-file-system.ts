@@ -1,0 +1,47 @@
+// The seam with a fence (docs/durability.md#the-writer-lock): each call that changes the disk
+// first checks that this writer still holds the lock.
+import type { FileSystem } from './file-system.js';
+import type { WriterLock } from './writer-lock.js';
+
+/**
+ * The seam with a fence: each call that changes the disk (repair and temp-file removal in open
+ * included) first checks that this writer still holds the lock, so a writer paused past the
+ * stale window, or whose open outlasted it, fails instead of writing over its successor's log.
+ */
+export function fenceWrites(fs: FileSystem, lock: WriterLock): FileSystem {
+  const fence = () => lock.assertHeld();
+  return {
+    open: (path, mode) => {
+      if (mode !== 'read') fence();
+      return fs.open(path, mode);
+    },
+    close: (fd) => fs.close(fd),
+    read: (fd, buffer, offset, length, position) => fs.read(fd, buffer, offset, length, position),
+    write: (fd, buffer, offset, length, position) => {
+      fence();
+      return fs.write(fd, buffer, offset, length, position);
+    },
+    fdatasync: (fd) => fs.fdatasync(fd),
+    truncate: (fd, length) => {
+      fence();
+      fs.truncate(fd, length);
+    },
+    size: (fd) => fs.size(fd),
+    syncDir: (path) => fs.syncDir(path),
+    rename: (from, to) => {
+      fence();
+      fs.rename(from, to);
+    },
+    unlink: (path) => {
+      fence();
+      fs.unlink(path);
+    },
+    readdir: (path) => fs.readdir(path),
+    mkdir: (path) => {
+      fence();
+      fs.mkdir(path);
+    },
+    exists: (path) => fs.exists(path),
+    stat: (path) => fs.stat(path),
+  };
+}

@@ -1,0 +1,40 @@
+// How a failed write or sync is named: disk full, lock lost, or any other failure; the log is
+// failed until reopened in every case (docs/durability.md#failures).
+import { ErrorCode, WalFailedError } from '../errors.js';
+import type { SegmentFile } from './segment-file.js';
+
+export function classifyFailure(
+  dir: string,
+  segment: SegmentFile | undefined,
+  error: unknown,
+): WalFailedError {
+  if (error instanceof WalFailedError) return error;
+  const where = segment ? `${segment.name} in ${dir}` : dir;
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') {
+    return new WalFailedError(
+      ErrorCode.diskFull,
+      `disk full while writing ${where}: ${detail}; free space and reopen the log`,
+      { cause: error },
+    );
+  }
+  if (error instanceof Error && /taken over/.test(error.message)) {
+    return new WalFailedError(ErrorCode.lockLost, `${detail}; this writer stopped`, {
+      cause: error,
+    });
+  }
+  return new WalFailedError(
+    ErrorCode.failed,
+    `write or sync of ${where} failed: ${detail}; reopen the log`,
+    { cause: error },
+  );
+}
+
+export function lockLostError(dir: string, cause: Error): WalFailedError {
+  return new WalFailedError(
+    ErrorCode.lockLost,
+    `lost the writer lock on ${dir}; this writer stopped`,
+    { cause },
+  );
+}

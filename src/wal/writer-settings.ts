@@ -1,0 +1,128 @@
+// What a writer is configured with and what it accepts: options and their defaults and bounds
+// (src/limits.ts), the durability modes (docs/durability.md), and the validation and msgpack
+// encoding of appended records, done before anything is queued.
+import { encodePayload } from '../format/payload-codec.js';
+import { ErrorCode, WalValidationError } from '../errors.js';
+import { defaults, FORMAT_BATCH_BYTES_MAX, FORMAT_PAYLOAD_BYTES_MAX } from '../limits.js';
+import type { FileSystem } from './file-system.js';
+import type { RecoveryMode } from './recovery-policy.js';
+
+export const Durability = { fsync: 'fsync', interval: 'interval', none: 'none' } as const;
+export type Durability = (typeof Durability)[keyof typeof Durability];
+
+export interface WalWriterOptions {
+  durability?: Durability;
+  /** 'interval' mode: longest time a written record waits for its fdatasync. */
+  syncIntervalMs?: number;
+  recovery?: RecoveryMode;
+  maxSegmentBytes?: number;
+  maxRecordBytes?: number;
+  maxBatchBytes?: number;
+  maxQueuedBytes?: number;
+  lockStaleMs?: number;
+  fs?: FileSystem;
+  onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
+  /** Replay starts at this LSN (records below it are not handed to onRecord). */
+  fromLsn?: number;
+}
+
+export interface RecordInput {
+  /** Frame type 1..255; types >= 128 are safe for older readers to skip. */
+  type: number;
+  value: unknown;
+}
+
+export interface AppendResult {
+  firstLsn: number;
+  lastLsn: number;
+}
+
+export interface EncodedRecord {
+  type: number;
+  payload: Buffer;
+}
+
+export type Settings = Required<Omit<WalWriterOptions, 'fs' | 'onProgress' | 'fromLsn'>>;
+
+export function encodeRecords(
+  records: readonly RecordInput[],
+  maxRecordBytes: number,
+): EncodedRecord[] {
+  if (!Array.isArray(records) || records.length === 0) {
+    throw new WalValidationError(
+      ErrorCode.invalidArgument,
+      'append needs a non-empty array of records',
+    );
+  }
+  if (records.length > defaults.maxBatchRecords) {
+    throw new WalValidationError(
+      ErrorCode.limitExceeded,
+      `batch of ${records.length} records exceeds the limit of ${defaults.maxBatchRecords}`,
+    );
+  }
+  return records.map((record, index) => {
+    if (!Number.isInteger(record?.type) || record.type < 1 || record.type > 255) {
+      throw new WalValidationError(
+        ErrorCode.invalidArgument,
+        `record ${index}: type must be an integer from 1 to 255, got ${String(record?.type)}`,
+      );
+    }
+    let payload: Buffer;
+    try {
+      payload = encodePayload(record.value);
+    } catch (error) {
+      throw new WalValidationError(
+        ErrorCode.invalidArgument,
+        `record ${index}: value cannot be encoded: ${error instanceof Error ? error.message : error}`,
+      );
+    }
+    if (payload.length > maxRecordBytes) {
+      throw new WalValidationError(
+        ErrorCode.limitExceeded,
+        `record ${index} encodes to ${payload.length} bytes, more than maxRecordBytes ` +
+          `(${maxRecordBytes}); nothing was written`,
+      );
+    }
+    return { type: record.type, payload };
+  });
+}
+
+export function resolveSettings(options: WalWriterOptions): Settings {
+  const settings: Settings = {
+    durability: options.durability ?? 'fsync',
+    syncIntervalMs: options.syncIntervalMs ?? defaults.syncIntervalMs,
+    recovery: options.recovery ?? 'tolerate-tail',
+    maxSegmentBytes: options.maxSegmentBytes ?? defaults.maxSegmentBytes,
+    maxRecordBytes: options.maxRecordBytes ?? defaults.maxRecordBytes,
+    maxBatchBytes: options.maxBatchBytes ?? defaults.maxBatchBytes,
+    maxQueuedBytes: options.maxQueuedBytes ?? defaults.maxQueuedBytes,
+    lockStaleMs: options.lockStaleMs ?? defaults.lockStaleMs,
+  };
+  checkRange(
+    'maxSegmentBytes',
+    settings.maxSegmentBytes,
+    defaults.minSegmentBytes,
+    Number.MAX_SAFE_INTEGER,
+  );
+  checkRange('maxRecordBytes', settings.maxRecordBytes, 1, FORMAT_PAYLOAD_BYTES_MAX);
+  checkRange('maxBatchBytes', settings.maxBatchBytes, 1, FORMAT_BATCH_BYTES_MAX);
+  checkRange('maxQueuedBytes', settings.maxQueuedBytes, 1, Number.MAX_SAFE_INTEGER);
+  checkRange('syncIntervalMs', settings.syncIntervalMs, 1, 60_000);
+  checkRange('lockStaleMs', settings.lockStaleMs, 2_000, 600_000);
+  if (!Object.values(Durability).includes(settings.durability)) {
+    throw new WalValidationError(
+      ErrorCode.invalidArgument,
+      `durability must be 'fsync', 'interval' or 'none', got '${settings.durability}'`,
+    );
+  }
+  return settings;
+}
+
+function checkRange(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new WalValidationError(
+      ErrorCode.invalidArgument,
+      `${name} must be an integer from ${min} to ${max}, got ${value}`,
+    );
+  }
+}
