@@ -50,7 +50,7 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
       )
       .join(' '.repeat(gap))
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
+  return `${[line(columns.map((c) => c.header)), ...cells.map(line)].join('\n')}\n`;
 }
 
 /** RFC 4180 CSV: fields with commas, quotes or newlines are quoted, quotes doubled. */
@@ -59,10 +59,8 @@ export function renderCsv<T>(
   columns: readonly { header: string; value: (row: T) => string }[],
 ): string {
   const field = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return (
-    [
-      columns.map((c) => field(c.header)).join(','),
-      ...rows.map((r) => columns.map((c) => field(c.value(r))).join(',')),
-    ].join('\n') + '\n'
-  );
+  return `${[
+    columns.map((c) => field(c.header)).join(','),
+    ...rows.map((r) => columns.map((c) => field(c.value(r))).join(',')),
+  ].join('\n')}\n`;
 }

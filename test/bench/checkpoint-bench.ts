@@ -13,8 +13,27 @@ function records(from: number, count: number, actions: number) {
     const executionId = `e${j >> 1}`;
     items.push(
       j % 2 === 0
-        ? { type: RecordType.actionStarted, value: { executionId, actionId, source: 'bench', executionType: 'command', attempt: 1, startedAt: 1_700_000_000_000 + j } }
-        : { type: RecordType.actionCompleted, value: { executionId, actionId, status: j % 10 === 1 ? 'failed' : 'succeeded', durationMs: (j * 7919) % 60_000, completedAt: 1_700_000_000_000 + j } },
+        ? {
+            type: RecordType.actionStarted,
+            value: {
+              executionId,
+              actionId,
+              source: 'bench',
+              executionType: 'command',
+              attempt: 1,
+              startedAt: 1_700_000_000_000 + j,
+            },
+          }
+        : {
+            type: RecordType.actionCompleted,
+            value: {
+              executionId,
+              actionId,
+              status: j % 10 === 1 ? 'failed' : 'succeeded',
+              durationMs: (j * 7919) % 60_000,
+              completedAt: 1_700_000_000_000 + j,
+            },
+          },
     );
   }
   return items;
@@ -22,15 +41,22 @@ function records(from: number, count: number, actions: number) {
 
 async function writeRaw(dir: string, total: number, actions: number): Promise<void> {
   const writer = await WalWriter.open(dir, { durability: 'none' });
-  for (let i = 0; i < total; i += 1000) await writer.append(records(i, Math.min(1000, total - i), actions));
+  for (let i = 0; i < total; i += 1000)
+    await writer.append(records(i, Math.min(1000, total - i), actions));
   await writer.close();
 }
 
-async function openMs(dir: string): Promise<{ ms: number; replayed: number; checkpoint: string | undefined }> {
+async function openMs(
+  dir: string,
+): Promise<{ ms: number; replayed: number; checkpoint: string | undefined }> {
   const began = performance.now();
   const store = await WalStore.open(dir, { readOnly: true });
   const ms = performance.now() - began;
-  const result = { ms, replayed: store.recoveryReport.records, checkpoint: store.recoveryReport.checkpoint?.name };
+  const result = {
+    ms,
+    replayed: store.recoveryReport.records,
+    checkpoint: store.recoveryReport.checkpoint?.name,
+  };
   await store.close();
   return result;
 }
@@ -59,13 +85,21 @@ await writeRaw(big, 4_990_000, 1000);
   }
   const s = median(smallRuns.map((r) => r.ms));
   const b = median(bigRuns.map((r) => r.ms));
-  console.log(`checkpoint benchmark, node ${process.version}; medians of 5 opens (read-only, fold included)`);
+  console.log(
+    `checkpoint benchmark, node ${process.version}; medians of 5 opens (read-only, fold included)`,
+  );
   console.log('| journal | open ms | records replayed |');
   console.log('|---|---:|---:|');
-  console.log(`| 50k records, 1,000 actions, no checkpoint | ${s.toFixed(1)} | ${smallRuns[0]!.replayed.toLocaleString('en-US')} |`);
-  console.log(`| 5M records, 1,000 actions, checkpoint 10k records before the end | ${b.toFixed(1)} | ${bigRuns[0]!.replayed.toLocaleString('en-US')} |`);
+  console.log(
+    `| 50k records, 1,000 actions, no checkpoint | ${s.toFixed(1)} | ${smallRuns[0]!.replayed.toLocaleString('en-US')} |`,
+  );
+  console.log(
+    `| 5M records, 1,000 actions, checkpoint 10k records before the end | ${b.toFixed(1)} | ${bigRuns[0]!.replayed.toLocaleString('en-US')} |`,
+  );
   console.log(`ratio 5M/50k: ${(b / s).toFixed(2)} (target <= 2)`);
-  console.log(`checkpoint with 1,000 actions (rings of 1,000): ${(result.bytes / 1024).toFixed(0)} KiB, written in ${ms.toFixed(0)} ms`);
+  console.log(
+    `checkpoint with 1,000 actions (rings of 1,000): ${(result.bytes / 1024).toFixed(0)} KiB, written in ${ms.toFixed(0)} ms`,
+  );
 }
 
 // 2. Disk use under retention: 1M records through a store with small segments.
@@ -80,7 +114,11 @@ await writeRaw(big, 4_990_000, 1000);
   let peak = 0;
   for (let i = 0; i < 200_000; i++) {
     const { executionId } = await store.actionExecutionStarted(`action-${i % 1000}`);
-    await store.actionExecutionCompleted(`action-${i % 1000}`, { executionId, success: i % 7 !== 0, durationMs: i % 5000 });
+    await store.actionExecutionCompleted(`action-${i % 1000}`, {
+      executionId,
+      success: i % 7 !== 0,
+      durationMs: i % 5000,
+    });
     if (i % 5000 === 0) peak = Math.max(peak, store.diskUsage().bytes);
   }
   const usage = store.diskUsage();

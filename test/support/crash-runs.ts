@@ -9,7 +9,6 @@ import { WalCorruptionError } from '../../src/errors.js';
 import type { JournalLimits } from '../../src/store/journal-state.js';
 import { WalStore, type WalStoreOptions } from '../../src/store/wal-store.js';
 import type { FileSystem } from '../../src/wal/file-system.js';
-import { repairLog } from '../../src/wal/log-repair.js';
 import { replayLog } from '../../src/wal/log-replay.js';
 import type { WalRecord } from '../../src/wal/segment-reader.js';
 import { type RecordInput, WalWriter } from '../../src/wal/wal-writer.js';
