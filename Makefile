@@ -9,7 +9,7 @@ $(STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $(STAMP)
 
-.PHONY: install build typecheck lint test torture demo bench fixtures clean
+.PHONY: install build typecheck lint test torture reliability-fast demo bench fixtures clean
 
 install: $(STAMP)
 
@@ -26,8 +26,19 @@ lint: $(STAMP)
 test: build lint
 	$(VITEST)
 
+# The long tier (docs/reliability.md): thousands of kill points, ~100k power-loss states, ~10
+# minutes of fuzzing. Every reliability test logs its cases; the report rewrites the summary.
+RELIABILITY_LOG := $(CURDIR)/.reliability-log.jsonl
 torture: build
-	EXEC_WAL_TIER=torture $(VITEST)
+	rm -f $(RELIABILITY_LOG)
+	EXEC_WAL_TIER=torture EXEC_WAL_RELIABILITY_LOG=$(RELIABILITY_LOG) $(VITEST) --testTimeout 1800000
+	node dist/test/tools/reliability-report.js $(RELIABILITY_LOG) docs/reliability.md
+
+# The same report from the fast tier (what make test runs), for a quick look.
+reliability-fast: build
+	rm -f $(RELIABILITY_LOG)
+	EXEC_WAL_RELIABILITY_LOG=$(RELIABILITY_LOG) $(VITEST)
+	node dist/test/tools/reliability-report.js $(RELIABILITY_LOG) docs/reliability.md
 
 demo: build
 	rm -rf $(DEMO_DIR)

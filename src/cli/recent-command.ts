@@ -5,6 +5,7 @@ import type { ActionExecutionRecord } from '../store/journal-types.js';
 import { WalStore } from '../store/wal-store.js';
 import type { RecoveryMode } from '../wal/recovery-policy.js';
 import { type CliIo, chooseFormat } from './cli-io.js';
+import { progressBar } from './terminal-style.js';
 import { existingJournal, UsageError } from './journal-path.js';
 import {
   type Column,
@@ -37,10 +38,13 @@ export async function recentCommand(
   if (options.status && !executionStatuses.includes(options.status as ExecutionStatus)) {
     throw new UsageError(`--status must be one of ${executionStatuses.join(', ')}`);
   }
+  const progress = progressBar(io, 'replay');
   const store = await WalStore.open(existingJournal(path), {
     readOnly: true,
     recovery: options.recovery as RecoveryMode | undefined,
+    onProgress: progress,
   });
+  progress.done();
   try {
     const source = options.failed
       ? store.recentFailures(Number.MAX_SAFE_INTEGER)

@@ -6,6 +6,7 @@ import { statsFromHistory } from '../store/window-stats.js';
 import { parseWindow } from './time-window.js';
 import type { RecoveryMode } from '../wal/recovery-policy.js';
 import { type CliIo, chooseFormat, OutputFormat } from './cli-io.js';
+import { progressBar } from './terminal-style.js';
 import { existingJournal, UsageError } from './journal-path.js';
 import {
   type Column,
@@ -51,10 +52,13 @@ export async function statsCommand(
   const window = parseWindow(options, now);
   const windowed =
     window.since !== undefined || window.until !== undefined || options.source !== undefined;
+  const progress = progressBar(io, 'replay');
   const store = await WalStore.open(existingJournal(path), {
     readOnly: true,
     recovery: options.recovery as RecoveryMode | undefined,
+    onProgress: progress,
   });
+  progress.done();
   try {
     let rows: ActionStats[];
     let scope = 'all-time';

@@ -3,9 +3,12 @@
 import { verifyJournal } from '../store/journal-verify.js';
 import { type CliIo, ExitCode } from './cli-io.js';
 import { existingJournal } from './journal-path.js';
+import { progressBar } from './terminal-style.js';
 
 export function verifyCommand(path: string, options: { json?: boolean }, io: CliIo): number {
-  const report = verifyJournal(existingJournal(path));
+  const progress = progressBar(io, 'verify');
+  const report = verifyJournal(existingJournal(path), progress);
+  progress.done();
   const exit = report.corrupt
     ? ExitCode.corruption
     : report.unsupported.length > 0
