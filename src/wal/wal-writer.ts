@@ -3,7 +3,7 @@
 // (docs/durability.md). After any write or sync failure it is failed: every pending and later
 // append rejects until the log is reopened; a sync is never retried and then acknowledged.
 import { join } from 'node:path';
-import { FrameFlag, SEGMENT_HEADER_BYTES } from '../format/constants.js';
+import { FrameFlag, LSN_MAX, SEGMENT_HEADER_BYTES } from '../format/constants.js';
 import { encodeBatch, frameBytesFor } from '../format/frame-codec.js';
 import {
   ErrorCode,
@@ -203,6 +203,15 @@ export class WalWriter {
         );
       }
       const firstLsn = this.#nextLsn;
+      // Subtracted, not added: past 2^53 a sum rounds. A frame past LSN_MAX would be written,
+      // acknowledged and then unreadable (docs/format.md#limits).
+      if (LSN_MAX - firstLsn < payloads.length - 1) {
+        throw new WalValidationError(
+          ErrorCode.limitExceeded,
+          `the log at ${this.dir} is full: a batch of ${payloads.length} from lsn ${firstLsn} ` +
+            `would pass the largest lsn (${LSN_MAX}); nothing was written`,
+        );
+      }
       this.#nextLsn += payloads.length;
       this.#queuedBytes += frameBytes;
       return new Promise((resolve, reject) => {
