@@ -31,14 +31,14 @@ test: build lint
 RELIABILITY_LOG := $(CURDIR)/.reliability-log.jsonl
 torture: build
 	rm -f $(RELIABILITY_LOG)
-	EXEC_WAL_TIER=torture EXEC_WAL_RELIABILITY_LOG=$(RELIABILITY_LOG) $(VITEST) --testTimeout 1800000
-	node dist/test/tools/reliability-report.js $(RELIABILITY_LOG) docs/reliability.md
+	EXEC_WAL_TIER=torture EXEC_WAL_RELIABILITY_LOG=$(RELIABILITY_LOG) $(VITEST) --testTimeout 1800000; \
+	status=$$?; node dist/test/tools/reliability-report.js $(RELIABILITY_LOG) docs/reliability.md || status=1; exit $$status
 
 # The same report from the fast tier (what make test runs), for a quick look.
 reliability-fast: build
 	rm -f $(RELIABILITY_LOG)
-	EXEC_WAL_RELIABILITY_LOG=$(RELIABILITY_LOG) $(VITEST)
-	node dist/test/tools/reliability-report.js $(RELIABILITY_LOG) docs/reliability.md
+	EXEC_WAL_RELIABILITY_LOG=$(RELIABILITY_LOG) $(VITEST); \
+	status=$$?; node dist/test/tools/reliability-report.js $(RELIABILITY_LOG) docs/reliability.md || status=1; exit $$status
 
 demo: build
 	rm -rf $(DEMO_DIR)

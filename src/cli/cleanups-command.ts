@@ -1,8 +1,7 @@
 // `exec-wal cleanups <path>`: the newest cleanup operations, newest first.
 import type { CleanupRecord } from '../store/journal-types.js';
-import { WalStore } from '../store/wal-store.js';
 import { type CliIo, chooseFormat } from './cli-io.js';
-import { existingJournal, UsageError } from './journal-path.js';
+import { openForReading, parseCount } from './journal-path.js';
 import { type ColorMode, painter } from './terminal-style.js';
 import { formatAgo, isoTime, renderCsv, renderTable } from './text-format.js';
 
@@ -19,10 +18,8 @@ export async function cleanupsCommand(
   io: CliIo,
 ): Promise<number> {
   const format = chooseFormat(options);
-  const limit = Number(options.limit ?? '20');
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new UsageError(`-n must be a positive integer, got '${options.limit}'`);
-  const store = await WalStore.open(existingJournal(path), { readOnly: true });
+  const limit = parseCount(options.limit, 20);
+  const store = await openForReading(path, undefined, io);
   try {
     const rows = store
       .recentCleanupOperations(Number.MAX_SAFE_INTEGER)

@@ -2,11 +2,8 @@
 import type { ExecutionStatus } from '../store/journal-records.js';
 import { executionStatuses } from '../store/journal-records.js';
 import type { ActionExecutionRecord } from '../store/journal-types.js';
-import { WalStore } from '../store/wal-store.js';
-import type { RecoveryMode } from '../wal/recovery-policy.js';
 import { type CliIo, chooseFormat } from './cli-io.js';
-import { progressBar } from './terminal-style.js';
-import { existingJournal, UsageError } from './journal-path.js';
+import { openForReading, parseCount, UsageError } from './journal-path.js';
 import {
   type Column,
   formatAgo,
@@ -32,19 +29,11 @@ export async function recentCommand(
   io: CliIo,
 ): Promise<number> {
   const format = chooseFormat(options);
-  const limit = Number(options.limit ?? '20');
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new UsageError(`-n must be a positive integer, got '${options.limit}'`);
+  const limit = parseCount(options.limit, 20);
   if (options.status && !executionStatuses.includes(options.status as ExecutionStatus)) {
     throw new UsageError(`--status must be one of ${executionStatuses.join(', ')}`);
   }
-  const progress = progressBar(io, 'replay');
-  const store = await WalStore.open(existingJournal(path), {
-    readOnly: true,
-    recovery: options.recovery as RecoveryMode | undefined,
-    onProgress: progress,
-  });
-  progress.done();
+  const store = await openForReading(path, options.recovery, io);
   try {
     const source = options.failed
       ? store.recentFailures(Number.MAX_SAFE_INTEGER)

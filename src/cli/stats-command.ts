@@ -1,13 +1,10 @@
 // `exec-wal stats <path>`: per-action statistics, all-time (from replayed state).
 import type { ActionStats } from '../store/journal-types.js';
 import { emptyActionStats } from '../store/action-stats.js';
-import { WalStore } from '../store/wal-store.js';
 import { statsFromHistory } from '../store/window-stats.js';
 import { parseWindow } from './time-window.js';
-import type { RecoveryMode } from '../wal/recovery-policy.js';
 import { type CliIo, chooseFormat, OutputFormat } from './cli-io.js';
-import { progressBar } from './terminal-style.js';
-import { existingJournal, UsageError } from './journal-path.js';
+import { openForReading, UsageError } from './journal-path.js';
 import {
   type Column,
   formatAgo,
@@ -52,13 +49,7 @@ export async function statsCommand(
   const window = parseWindow(options, now);
   const windowed =
     window.since !== undefined || window.until !== undefined || options.source !== undefined;
-  const progress = progressBar(io, 'replay');
-  const store = await WalStore.open(existingJournal(path), {
-    readOnly: true,
-    recovery: options.recovery as RecoveryMode | undefined,
-    onProgress: progress,
-  });
-  progress.done();
+  const store = await openForReading(path, options.recovery, io);
   try {
     let rows: ActionStats[];
     let scope = 'all-time';
