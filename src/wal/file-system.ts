@@ -1,5 +1,5 @@
 // The narrow file-system seam: every byte the wal layer reads or writes goes through one of
-// these calls, so tests can wrap it with faults (test/support/faulty-file-system.ts) without
+// these calls, so tests can wrap it with faults (test/support/faulty-fs.ts, crash-fs.ts) without
 // mocking any module. Everything is synchronous except fdatasync, the one call that can take
 // milliseconds on a real disk and that group commit overlaps with new appends.
 import * as fs from 'node:fs';

@@ -1,6 +1,6 @@
 // Reads a whole log directory in LSN order with bounded memory, classifying any damage and
 // applying the recovery table. It yields records and returns a ScanReport; it changes nothing on
-// disk (the writer acts on the report: see wal-recovery.ts).
+// disk (the writer acts on the report: see tail-repair.ts).
 import { join } from 'node:path';
 import { SEGMENT_HEADER_BYTES } from '../format/constants.js';
 import { decodeSegmentHeader } from '../format/segment-header.js';

@@ -1,5 +1,5 @@
 // What to do about damage, as a decision table (docs/recovery.md). The reader classifies damage;
-// this table alone decides the action. test/recovery-policy.test.ts checks that every
+// this table alone decides the action. test/wal/recovery-policy.test.ts checks that every
 // (mode, damage) pair matches exactly one row.
 
 export const RecoveryMode = {
