@@ -7,7 +7,7 @@ import { encodeSegmentHeader } from '../format/segment-header.js';
 import { segmentName } from '../format/segment-name.js';
 import { crashPoint } from './crash-point.js';
 import { ioError } from '../errors.js';
-import { type FileSystem, writeFully } from './file-system.js';
+import { type FileSystem, readFully, writeFully } from './file-system.js';
 import type { ScanReport } from './log-reader.js';
 import type { TailRepair } from './tail-repair.js';
 
@@ -70,6 +70,30 @@ export class SegmentFile {
   ): SegmentFile {
     const fd = fs.open(join(dir, name), 'readWrite');
     return new SegmentFile(fs, dir, name, baseLsn, salt, fd, bytes);
+  }
+
+  /**
+   * Replaces this segment's file by a copy (temp file, fdatasync, rename over the name, directory
+   * fsync) and returns the copy opened for append. A process still holding the old file open
+   * (a writer paused past the lock's stale window) then writes only to the orphaned old inode.
+   */
+  async moveToFreshFile(fs: FileSystem, dir: string): Promise<SegmentFile> {
+    const tempPath = this.path + TEMP_SUFFIX;
+    if (fs.exists(tempPath)) fs.unlink(tempPath);
+    const bytes = Buffer.allocUnsafe(this.#bytes);
+    readFully(fs, this.#fd, bytes, 0, this.#bytes, 0);
+    const fd = fs.open(tempPath, 'createExclusive');
+    try {
+      writeFully(fs, fd, bytes, 0);
+      await fs.fdatasync(fd);
+      fs.rename(tempPath, this.path);
+      fs.syncDir(dir);
+    } catch (error) {
+      fs.close(fd);
+      throw error;
+    }
+    this.close();
+    return new SegmentFile(fs, dir, this.name, this.baseLsn, this.salt, fd, this.#bytes);
   }
 
   /** Bytes in the segment, header included: where the next frame goes. */

@@ -142,7 +142,15 @@ export class WalWriter {
         crashPoint?.('repair:after-truncate');
       }
       const nextLsn = nextLsnAfter(scan, options.fromLsn);
-      const segment = reopenLastSegment(fs, dir, scan, repair);
+      let segment = reopenLastSegment(fs, dir, scan, repair);
+      if (segment && lock.tookOverStale) {
+        // The previous holder may only be paused: give the log a file it has no descriptor of.
+        const old = segment;
+        segment = await old.moveToFreshFile(fs, dir).catch((error: unknown) => {
+          old.close();
+          throw ioError('moving to a fresh file', join(dir, old.name), error);
+        });
+      }
       // What a crashed predecessor left in the page cache becomes durable before this writer's
       // first frame may claim to be a sync point.
       await segment?.sync().catch((error: unknown) => {
@@ -337,6 +345,9 @@ export class WalWriter {
       this.#unsynced = true;
       if (this.#settings.durability === 'interval') this.#armSyncTimer();
     }
+    // The fence again, before acknowledging: a writer stopped between its pre-write check and
+    // the write (SIGSTOP, a suspended VM) and taken over meanwhile must not acknowledge.
+    this.#lock.assertHeld();
   }
 
   #writeParts(segment: SegmentFile, parts: Buffer[]): void {

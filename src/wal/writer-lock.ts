@@ -38,14 +38,25 @@ const heldHere = new Set<string>();
 export class WriterLock {
   readonly dir: string;
   readonly holder: LockHolder;
+  /**
+   * This acquisition broke a stale lock: its holder died, or is paused and may still write once
+   * resumed (the writer moves the last segment to a fresh file before appending; see wal-writer).
+   */
+  readonly tookOverStale: boolean;
   /** The owner file as written: what the fencing check compares. */
   #ownerText: string;
   #release: () => Promise<void>;
   #released = false;
 
-  private constructor(dir: string, holder: LockHolder, release: () => Promise<void>) {
+  private constructor(
+    dir: string,
+    holder: LockHolder,
+    release: () => Promise<void>,
+    tookOverStale: boolean,
+  ) {
     this.dir = dir;
     this.holder = holder;
+    this.tookOverStale = tookOverStale;
     this.#ownerText = ownerText(holder);
     this.#release = release;
   }
@@ -61,6 +72,7 @@ export class WriterLock {
       token,
     };
     let lost: Error | undefined;
+    let brokeStale = false;
     let lock: WriterLock | undefined;
     let release: () => Promise<void>;
     try {
@@ -70,7 +82,9 @@ export class WriterLock {
         stale: options.staleMs,
         update: Math.max(1000, Math.floor(options.staleMs / 2)),
         retries: 0,
-        fs: guardedFs(token, options.staleMs),
+        fs: guardedFs(token, options.staleMs, () => {
+          brokeStale = true;
+        }),
         onCompromised: (error: Error) => {
           lost = error;
           if (lock) lock.#markLost(error, options.onLost);
@@ -95,7 +109,7 @@ export class WriterLock {
       throw ioError('writing the lock owner in', lockPath, error);
     }
     heldHere.add(lockPath);
-    lock = new WriterLock(dir, holder, release);
+    lock = new WriterLock(dir, holder, release, brokeStale);
     if (lost) lock.#markLost(lost, options.onLost);
     return lock;
   }
@@ -205,7 +219,7 @@ const lockedError = (message: string) => Object.assign(new Error(message), { cod
  * for release and stale takeover alike), which removes our own lock, or a stale lock under its
  * break marker (see the top of this file), and otherwise leaves the lock alone (ELOCKED).
  */
-function guardedFs(ownToken: string, staleMs: number) {
+function guardedFs(ownToken: string, staleMs: number, onBrokeStale: () => void) {
   const isStale = (mtimeMs: number) => mtimeMs < Date.now() - staleMs;
 
   /** Renames the lock away and deletes it, if what moved is still `expected`. */
@@ -258,6 +272,7 @@ function guardedFs(ownToken: string, staleMs: number) {
         throw lockedError(`lock ${path} was taken over meanwhile`);
       }
       removeLock(path, now);
+      onBrokeStale();
     } finally {
       nodeFs.rmSync(marker, { force: true });
     }
