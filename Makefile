@@ -48,6 +48,7 @@ bench: build
 	node dist/test/bench/append-bench.js
 	node --expose-gc dist/test/bench/replay-bench.js
 	node dist/test/bench/checkpoint-bench.js
+	node dist/test/bench/snapshot-bench.js
 
 fixtures: build
 	node dist/test/tools/make-fixtures.js fixtures/v1
