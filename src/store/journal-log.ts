@@ -1,9 +1,8 @@
 // Where a WalStore's records go: the on-disk WalWriter, an in-memory log (openInMemory: same
 // encoding and limits, no files) or nowhere (a read-only store refuses appends).
 import { ErrorCode, WalClosedError, WalError, WalValidationError } from '../errors.js';
-import { decodePayload, encodePayload } from '../format/payload-codec.js';
+import { encodePayload } from '../format/payload-codec.js';
 import { defaults } from '../limits.js';
-import type { WalRecord } from '../wal/segment-reader.js';
 import type { AppendResult, RecordInput } from '../wal/wal-writer.js';
 
 export interface JournalLog {
@@ -14,32 +13,31 @@ export interface JournalLog {
 }
 
 /**
- * Keeps nothing but the next LSN: the store's state is the only copy. Records go through the
- * same msgpack round trip and size limit as on disk, so state built in memory equals what a
- * replay of the same records from disk would build.
+ * Keeps nothing but the next LSN: the store's state is the only copy. Records are encoded and
+ * held to the same size limit as on disk (the store builds payloads without undefined keys, so
+ * the value it folds is what a replay would decode).
  */
 export class MemoryLog implements JournalLog {
   #nextLsn = 1;
   #closed = false;
 
-  /** The records as a reader would see them (decoded copies), with their LSNs. */
-  roundTrip(records: readonly RecordInput[]): WalRecord[] {
-    return records.map((record, index) => {
-      const payload = encodePayload(record.value);
-      if (payload.length > defaults.maxRecordBytes) {
+  /** The same size limit as on disk: a record too large to write is refused here too. */
+  #checkSizes(records: readonly RecordInput[]): void {
+    for (const record of records) {
+      const bytes = encodePayload(record.value).length;
+      if (bytes > defaults.maxRecordBytes) {
         throw new WalValidationError(
           ErrorCode.limitExceeded,
-          `record encodes to ${payload.length} bytes, more than maxRecordBytes (${defaults.maxRecordBytes})`,
+          `record encodes to ${bytes} bytes, more than maxRecordBytes (${defaults.maxRecordBytes})`,
         );
       }
-      return { lsn: this.#nextLsn + index, type: record.type, value: decodePayload(payload) };
-    });
+    }
   }
 
   append(records: readonly RecordInput[]): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new WalClosedError('(in memory)'));
     try {
-      this.roundTrip(records);
+      this.#checkSizes(records);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -3,48 +3,9 @@
 // 1,000 actions; disk use under retention during a long simulated run.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RecordType, WalStore, WalWriter } from '../../src/index.js';
+import { WalStore } from '../../src/index.js';
 import { removeTempDirs, tempDir } from '../support/temp-dir.js';
-
-function records(from: number, count: number, actions: number) {
-  const items = [];
-  for (let j = from; j < from + count; j++) {
-    const actionId = `action-${(j >> 1) % actions}`;
-    const executionId = `e${j >> 1}`;
-    items.push(
-      j % 2 === 0
-        ? {
-            type: RecordType.actionStarted,
-            value: {
-              executionId,
-              actionId,
-              source: 'bench',
-              executionType: 'command',
-              attempt: 1,
-              startedAt: 1_700_000_000_000 + j,
-            },
-          }
-        : {
-            type: RecordType.actionCompleted,
-            value: {
-              executionId,
-              actionId,
-              status: j % 10 === 1 ? 'failed' : 'succeeded',
-              durationMs: (j * 7919) % 60_000,
-              completedAt: 1_700_000_000_000 + j,
-            },
-          },
-    );
-  }
-  return items;
-}
-
-async function writeRaw(dir: string, total: number, actions: number): Promise<void> {
-  const writer = await WalWriter.open(dir, { durability: 'none' });
-  for (let i = 0; i < total; i += 1000)
-    await writer.append(records(i, Math.min(1000, total - i), actions));
-  await writer.close();
-}
+import { writeBenchJournal } from './bench-journal.js';
 
 async function openMs(
   dir: string,
@@ -65,18 +26,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 // 1. Open time: 50k records, no checkpoint, vs 5M records with a checkpoint 10k records before the end.
 const small = join(tempDir('bench-open-small'), 'j');
-await writeRaw(small, 50_000, 1000);
+await writeBenchJournal(small, 0, 50_000, 1000);
 const big = join(tempDir('bench-open-big'), 'j');
-await writeRaw(big, 4_990_000, 1000);
+await writeBenchJournal(big, 0, 4_990_000, 1000);
 {
   const store = await WalStore.open(big, { checkpointEveryBytes: 0 });
   const began = performance.now();
   const result = await store.checkpoint();
   const ms = performance.now() - began;
   await store.close();
-  const writer = await WalWriter.open(big, { durability: 'none' });
-  for (let i = 4_990_000; i < 5_000_000; i += 1000) await writer.append(records(i, 1000, 1000));
-  await writer.close();
+  await writeBenchJournal(big, 4_990_000, 5_000_000, 1000);
   const smallRuns = [];
   const bigRuns = [];
   for (let i = 0; i < 5; i++) {

@@ -3,52 +3,15 @@
 // Run with --expose-gc for exact heap numbers (the Makefile does).
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RecordType, WalStore, WalWriter } from '../../src/index.js';
+import { WalStore } from '../../src/index.js';
 import { removeTempDirs, tempDir } from '../support/temp-dir.js';
+import { writeBenchJournal } from './bench-journal.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heapMiB = () => {
   gc?.();
   return process.memoryUsage().heapUsed / 2 ** 20;
 };
-
-async function writeJournal(dir: string, records: number, actions: number): Promise<void> {
-  const writer = await WalWriter.open(dir, { durability: 'none' });
-  const batch = 1000;
-  for (let i = 0; i < records; i += batch) {
-    const items = [];
-    for (let j = i; j < Math.min(records, i + batch); j++) {
-      const actionId = `action-${j % actions}`;
-      const executionId = `e${j >> 1}`;
-      items.push(
-        j % 2 === 0
-          ? {
-              type: RecordType.actionStarted,
-              value: {
-                executionId,
-                actionId,
-                source: 'bench',
-                executionType: 'command',
-                attempt: 1,
-                startedAt: 1_700_000_000_000 + j,
-              },
-            }
-          : {
-              type: RecordType.actionCompleted,
-              value: {
-                executionId,
-                actionId: `action-${(j - 1) % actions}`,
-                status: j % 10 === 1 ? 'failed' : 'succeeded',
-                durationMs: (j * 7919) % 60_000,
-                completedAt: 1_700_000_000_000 + j,
-              },
-            },
-      );
-    }
-    await writer.append(items);
-  }
-  await writer.close();
-}
 
 async function replay(
   dir: string,
@@ -64,10 +27,10 @@ async function replay(
 }
 
 const oneMillion = join(tempDir('bench-replay'), 'j1m');
-await writeJournal(oneMillion, 1_000_000, 100);
+await writeBenchJournal(oneMillion, 0, 1_000_000, 100);
 const r1 = await replay(oneMillion);
 const fiveMillion = join(tempDir('bench-replay5'), 'j5m');
-await writeJournal(fiveMillion, 5_000_000, 1000);
+await writeBenchJournal(fiveMillion, 0, 5_000_000, 1000);
 const r5 = await replay(fiveMillion);
 console.log(
   `replay benchmark (WalStore.open read-only, fold included), node ${process.version}, gc exposed: ${Boolean(gc)}`,

@@ -3,8 +3,9 @@
 // full rings of 1,000, median and worst of 15.
 import { performance } from 'node:perf_hooks';
 import { encodePayload } from '../../src/format/payload-codec.js';
-import { applyRecord, JournalState, RecordType } from '../../src/index.js';
+import { applyRecord, JournalState } from '../../src/index.js';
 import { snapshotState } from '../../src/store/journal-snapshot.js';
+import { benchRecord } from './bench-journal.js';
 
 const state = new JournalState({
   maxHistoryEntries: 1000,
@@ -12,35 +13,8 @@ const state = new JournalState({
   maxActions: 10_000,
 });
 for (let j = 0; j < 400_000; j++) {
-  const actionId = `action-${(j >> 1) % 1000}`;
-  const executionId = `e${j >> 1}`;
-  applyRecord(
-    state,
-    j % 2 === 0
-      ? {
-          lsn: j + 1,
-          type: RecordType.actionStarted,
-          value: {
-            executionId,
-            actionId,
-            source: 'bench',
-            executionType: 'command',
-            attempt: 1,
-            startedAt: 1.7e12 + j,
-          },
-        }
-      : {
-          lsn: j + 1,
-          type: RecordType.actionCompleted,
-          value: {
-            executionId,
-            actionId,
-            status: j % 10 === 1 ? 'failed' : 'succeeded',
-            durationMs: (j * 7919) % 60_000,
-            completedAt: 1.7e12 + j,
-          },
-        },
-  );
+  const { type, value } = benchRecord(j, 1000);
+  applyRecord(state, { lsn: j + 1, type, value });
 }
 const pauses: number[] = [];
 for (let i = 0; i < 15; i++) {
