@@ -39,6 +39,9 @@ export interface CompletedPayload {
   output?: string;
   error?: string;
   metrics?: Record<string, number>;
+  /** Only on a completion that matched no start (else the start's are used). */
+  source?: string;
+  executionType?: string;
 }
 
 /** Payload of type 3. */

@@ -131,8 +131,8 @@ function applyCompletion(state: JournalState, lsn: number, done: CompletedPayloa
     lsn,
     executionId: done.executionId,
     actionId: done.actionId,
-    source: start?.source ?? '',
-    executionType: start?.executionType ?? '',
+    source: start?.source ?? done.source ?? '',
+    executionType: start?.executionType ?? done.executionType ?? '',
     success: isSuccess(done.status),
     status: done.status,
     durationMs: done.durationMs,
@@ -213,6 +213,11 @@ function checkCompleted(record: WalRecord): CompletedPayload {
   requireStrings(record, value, ['executionId', 'actionId', 'status']);
   requireNumbers(record, value, ['durationMs', 'completedAt']);
   if (!executionStatuses.includes(value.status as never)) throw invalid(record, 'unknown status');
+  for (const key of ['source', 'executionType']) {
+    if (value[key] !== undefined && typeof value[key] !== 'string') {
+      throw invalid(record, `${key} is not a string`);
+    }
+  }
   return value as unknown as CompletedPayload;
 }
 

@@ -54,6 +54,9 @@ export interface CompleteOptions {
   error?: string;
   metrics?: Record<string, number>;
   completedAt?: number;
+  /** For a completion that matches no start (a one-shot record); a matched start's win. */
+  source?: string;
+  executionType?: string;
 }
 
 export interface CleanupOptions {

@@ -216,7 +216,13 @@ export class WalStore {
     if (output !== undefined) payload.output = output;
     if (error !== undefined) payload.error = error;
     if (metrics) payload.metrics = metrics;
-    if (!open) this.#assertActionRoom(actionId);
+    if (!open) {
+      const source = check.checkLabel('source', options.source);
+      const executionType = check.checkLabel('executionType', options.executionType);
+      if (source) payload.source = source;
+      if (executionType) payload.executionType = executionType;
+      this.#assertActionRoom(actionId);
+    }
     this.#claimed.add(executionId);
     try {
       const lsn = await this.#write(RecordType.actionCompleted, payload);

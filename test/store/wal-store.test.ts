@@ -177,6 +177,38 @@ describe('WalStore calls', () => {
     );
   });
 
+  it('keeps source and executionType of a one-shot completion across reopen; a start wins', async () => {
+    const dir = tempDir('one-shot');
+    const store = await WalStore.open(dir);
+    await store.actionExecutionCompleted('backup', {
+      success: true,
+      durationMs: 12,
+      source: 'cron:nightly',
+      executionType: 'command',
+    });
+    await store.actionExecutionStarted('backup', { source: 'api', executionType: 'http' });
+    await store.actionExecutionCompleted('backup', {
+      success: true,
+      source: 'ignored',
+      executionType: 'ignored',
+    });
+    await expectValidation(
+      store.actionExecutionCompleted('backup', { success: true, durationMs: 1, source: 7 as never }),
+      ErrorCode.invalidArgument,
+      /source must be a string/,
+    );
+    await store.close();
+    const reopened = await WalStore.open(dir, { readOnly: true });
+    expect(reopened.recentActionExecutions(2).map((r) => [r.source, r.executionType])).toEqual([
+      ['api', 'http'],
+      ['cron:nightly', 'command'],
+    ]);
+    const history = [];
+    for await (const entry of reopened.history({ kinds: ['completed'] })) history.push(entry.source);
+    expect(history).toEqual(['cron:nightly', 'api']);
+    await reopened.close();
+  });
+
   it('measures the duration from the matching start when omitted (wall clock across reopen)', async () => {
     const dir = tempDir('duration');
     const store = await WalStore.open(dir);
