@@ -49,6 +49,7 @@ bench: build
 	node --expose-gc dist/test/bench/replay-bench.js
 	node dist/test/bench/checkpoint-bench.js
 	node dist/test/bench/snapshot-bench.js
+	node dist/test/bench/codec-bench.js
 
 fixtures: build
 	node dist/test/tools/make-fixtures.js fixtures/v1

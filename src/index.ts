@@ -35,9 +35,17 @@ export {
   type CompletedPayload,
   ExecutionStatus,
   executionStatuses,
+  type JournalRecord,
   RecordType,
   type StartedPayload,
 } from './store/journal-records.js';
+export {
+  decodeJournalRecord,
+  readCleanup,
+  readCompleted,
+  readStarted,
+  toWire,
+} from './store/record-codec.js';
 export {
   applyRecord,
   type JournalCounters,

@@ -2,7 +2,11 @@
 
 /** First 8 bytes of every segment: 0x89 "EXWAL" CR LF (PNG-style: catches text-mode damage). */
 export const SEGMENT_MAGIC = Buffer.from([0x89, 0x45, 0x58, 0x57, 0x41, 0x4c, 0x0d, 0x0a]);
-export const FORMAT_VERSION = 1;
+/**
+ * Version written into new segments. 2: journal payloads may be positional arrays (docs/format.md
+ * #journal-records). Readers accept every version from 1 up to this one, forever.
+ */
+export const FORMAT_VERSION = 2;
 
 export const SEGMENT_HEADER_BYTES = 32;
 export const SegmentHeaderOffset = {

@@ -5,9 +5,8 @@
 // Memory is bounded by the starts in flight (maxInFlight), never by the log.
 import { defaults } from '../limits.js';
 import type { WalRecord } from '../wal/segment-reader.js';
+import { readCleanup, readCompleted, readStarted } from './record-codec.js';
 import {
-  type CleanupPayload,
-  type CompletedPayload,
   type ExecutionStatus,
   isSuccess,
   RecordType,
@@ -62,14 +61,14 @@ export class HistoryJoin {
   entry(record: WalRecord): HistoryEntry | undefined {
     switch (record.type) {
       case RecordType.actionStarted: {
-        const start = record.value as StartedPayload;
+        const start = readStarted(record);
         if (this.#open.size >= defaults.maxInFlight)
           this.#open.delete(this.#open.keys().next().value as string);
         this.#open.set(start.executionId, { ...start, lsn: record.lsn });
         return startedEntry(record.lsn, 'started', start);
       }
       case RecordType.actionCompleted: {
-        const done = record.value as CompletedPayload;
+        const done = readCompleted(record);
         const start = this.#open.get(done.executionId);
         this.#open.delete(done.executionId);
         const entry: HistoryEntry = {
@@ -94,7 +93,7 @@ export class HistoryJoin {
         return entry;
       }
       case RecordType.cleanupExecuted: {
-        const c = record.value as CleanupPayload;
+        const c = readCleanup(record);
         const entry: HistoryEntry = {
           lsn: record.lsn,
           kind: 'cleanup',

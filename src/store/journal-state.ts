@@ -8,12 +8,12 @@ import { ActionStatsAccumulator } from './action-stats.js';
 import {
   type CleanupPayload,
   type CompletedPayload,
-  executionStatuses,
   isSuccess,
   RecordType,
   type StartedPayload,
 } from './journal-records.js';
 import type { ActionExecutionRecord, CleanupRecord } from './journal-types.js';
+import { readCleanup, readCompleted, readStarted } from './record-codec.js';
 import { RingBuffer } from './ring-buffer.js';
 
 export interface JournalLimits {
@@ -88,13 +88,13 @@ export function applyRecord(state: JournalState, record: WalRecord): void {
   state.lastLsn = record.lsn;
   switch (record.type) {
     case RecordType.actionStarted:
-      applyStart(state, record.lsn, checkStarted(record));
+      applyStart(state, record.lsn, readStarted(record));
       return;
     case RecordType.actionCompleted:
-      applyCompletion(state, record.lsn, checkCompleted(record));
+      applyCompletion(state, record.lsn, readCompleted(record));
       return;
     case RecordType.cleanupExecuted:
-      applyCleanup(state, record.lsn, checkCleanup(record));
+      applyCleanup(state, record.lsn, readCleanup(record));
       return;
     default:
       if (record.type >= 128) {
@@ -170,62 +170,4 @@ function applyCleanup(state: JournalState, lsn: number, cleanup: CleanupPayload)
   };
   if (cleanup.error !== undefined) record.error = cleanup.error;
   state.cleanups.push(record);
-}
-
-// Shape checks of payloads read from disk: a checksummed frame with a malformed payload was
-// written by a buggy or foreign writer; refuse it by name rather than fold garbage.
-
-function invalid(record: WalRecord, what: string): WalError {
-  return new WalError(
-    ErrorCode.corrupt,
-    `record at lsn ${record.lsn} (type ${record.type}) has an invalid payload: ${what}`,
-  );
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function requireStrings(record: WalRecord, value: Record<string, unknown>, keys: string[]): void {
-  for (const key of keys)
-    if (typeof value[key] !== 'string') throw invalid(record, `${key} is not a string`);
-}
-
-function requireNumbers(record: WalRecord, value: Record<string, unknown>, keys: string[]): void {
-  for (const key of keys) {
-    if (typeof value[key] !== 'number' || !Number.isFinite(value[key])) {
-      throw invalid(record, `${key} is not a finite number`);
-    }
-  }
-}
-
-function checkStarted(record: WalRecord): StartedPayload {
-  const value = record.value;
-  if (!isObject(value)) throw invalid(record, 'not a map');
-  requireStrings(record, value, ['executionId', 'actionId', 'source', 'executionType']);
-  requireNumbers(record, value, ['attempt', 'startedAt']);
-  return value as unknown as StartedPayload;
-}
-
-function checkCompleted(record: WalRecord): CompletedPayload {
-  const value = record.value;
-  if (!isObject(value)) throw invalid(record, 'not a map');
-  requireStrings(record, value, ['executionId', 'actionId', 'status']);
-  requireNumbers(record, value, ['durationMs', 'completedAt']);
-  if (!executionStatuses.includes(value.status as never)) throw invalid(record, 'unknown status');
-  for (const key of ['source', 'executionType']) {
-    if (value[key] !== undefined && typeof value[key] !== 'string') {
-      throw invalid(record, `${key} is not a string`);
-    }
-  }
-  return value as unknown as CompletedPayload;
-}
-
-function checkCleanup(record: WalRecord): CleanupPayload {
-  const value = record.value;
-  if (!isObject(value)) throw invalid(record, 'not a map');
-  requireStrings(record, value, ['scannerId', 'resourceId', 'action']);
-  requireNumbers(record, value, ['executedAt']);
-  if (typeof value.success !== 'boolean') throw invalid(record, 'success is not a boolean');
-  return value as unknown as CleanupPayload;
 }

@@ -15,6 +15,7 @@ import type { Checkpointer, CheckpointResult } from './journal-checkpoints.js';
 import { diskUsageOf, emptyDiskUsage, followOf, historyOf } from './journal-disk.js';
 import type { HistoryEntry, HistoryFilter } from './journal-history.js';
 import { type JournalLog, MemoryLog } from './journal-log.js';
+import { toWire } from './record-codec.js';
 import { type OpenedJournal, openJournal } from './journal-open.js';
 import {
   type CleanupPayload,
@@ -374,7 +375,7 @@ export class WalStore {
       }
       if (this.#diskEstimate() > maxBytes) await this.checkpoint();
     }
-    const { firstLsn } = await this.#log.append([{ type, value }]);
+    const { firstLsn } = await this.#log.append([{ type, value: toWire(type, value) }]);
     applyRecord(this.#state, { lsn: firstLsn, type, value });
     if (this.#writer && this.#checkpointer) {
       const appended = this.#writer.bytesAppended;

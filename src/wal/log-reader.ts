@@ -45,6 +45,8 @@ export interface SegmentSummary {
   goodOffset: number;
   /** Segment salt; undefined when the header did not check. */
   salt: number | undefined;
+  /** Format version from the header; undefined when the header did not check. */
+  version?: number;
 }
 
 export interface DamageReport {
@@ -216,6 +218,7 @@ export function* readLog(
       }
       const { header } = verdict;
       summary.salt = header.salt;
+      summary.version = header.version;
       summary.goodOffset = SEGMENT_HEADER_BYTES;
       if (header.baseLsn !== entry.baseLsn) {
         const reason = `segment header base lsn ${header.baseLsn} does not match its file name`;

@@ -135,6 +135,9 @@ export function reopenLastSegment(
   );
   const last = usable.at(-1);
   if (!last || last.salt === undefined) return undefined;
+  // A segment of an older version is sealed as it is: what this writer appends may use features
+  // its version does not have, so it goes into a new segment (rotation) instead.
+  if (last.version !== FORMAT_VERSION) return undefined;
   try {
     return SegmentFile.openForAppend(fs, dir, last.name, last.baseLsn, last.salt, last.goodOffset);
   } catch (error) {

@@ -312,10 +312,11 @@ export class WalWriter {
 
   async #writeGroup(group: Pending[]): Promise<void> {
     let parts: Buffer[] = [];
+    let partBytes = 0;
     for (const pending of group) {
       let segment = this.#segment;
       // Bytes of this group already bound for the segment count too: a new segment is not empty.
-      const segmentBytes = segment === undefined ? 0 : segment.bytes + sumBytes(parts);
+      const segmentBytes = segment === undefined ? 0 : segment.bytes + partBytes;
       const full =
         segment !== undefined &&
         segmentBytes > SEGMENT_HEADER_BYTES &&
@@ -324,6 +325,7 @@ export class WalWriter {
         if (segment) {
           this.#writeParts(segment, parts);
           parts = [];
+          partBytes = 0;
         }
         segment = await this.#rotate(pending.firstLsn);
       }
@@ -331,7 +333,9 @@ export class WalWriter {
       // (docs/format.md#flags): the reader's proof that damage before it is not a torn tail.
       const leading = this.#durableToEnd ? FrameFlag.syncPoint : 0;
       this.#durableToEnd = false;
-      parts.push(encodeBatch(pending.payloads, pending.firstLsn, segment.salt, leading));
+      const part = encodeBatch(pending.payloads, pending.firstLsn, segment.salt, leading);
+      parts.push(part);
+      partBytes += part.length;
     }
     const segment = this.#segment!;
     this.#writeParts(segment, parts);
@@ -409,10 +413,4 @@ export class WalWriter {
     const rejected = [...group, ...this.#queue.splice(0, this.#queue.length)];
     for (const pending of rejected) pending.reject(error);
   }
-}
-
-function sumBytes(parts: Buffer[]): number {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  return total;
 }

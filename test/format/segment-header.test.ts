@@ -31,7 +31,7 @@ describe('encodeSegmentHeader', () => {
       Buffer.from([0x89, 0x45, 0x58, 0x57, 0x41, 0x4c, 0x0d, 0x0a]),
     );
     expect(bytes.subarray(0, 8).equals(SEGMENT_MAGIC)).toBe(true);
-    expect(bytes.readUInt16LE(Off.version)).toBe(1);
+    expect(bytes.readUInt16LE(Off.version)).toBe(FORMAT_VERSION);
     expect(bytes.readUInt16LE(Off.reserved)).toBe(0);
     expect(bytes.readUInt32LE(Off.salt)).toBe(0xc0ffee42);
     expect(bytes.readBigUInt64LE(Off.baseLsn)).toBe(0x1_0000_0005n);
@@ -96,8 +96,14 @@ describe('decodeSegmentHeader', () => {
   });
 
   it('says unsupported for a newer version (and for version 0) whose CRC checks', () => {
-    const v2 = decodeSegmentHeader(edited((b) => b.writeUInt16LE(2, Off.version)));
-    expect(v2).toEqual<HeaderVerdict>({ kind: 'unsupported', version: 2 });
+    const newer = FORMAT_VERSION + 1;
+    const next = decodeSegmentHeader(edited((b) => b.writeUInt16LE(newer, Off.version)));
+    expect(next).toEqual<HeaderVerdict>({ kind: 'unsupported', version: newer });
+    // Every older version keeps reading, forever.
+    for (let version = 1; version < FORMAT_VERSION; version++) {
+      const older = decodeSegmentHeader(edited((b) => b.writeUInt16LE(version, Off.version)));
+      expect(older).toMatchObject({ kind: 'ok', header: { version } });
+    }
     const v0 = decodeSegmentHeader(edited((b) => b.writeUInt16LE(0, Off.version)));
     expect(v0).toEqual<HeaderVerdict>({ kind: 'unsupported', version: 0 });
   });

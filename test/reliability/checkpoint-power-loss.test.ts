@@ -255,7 +255,8 @@ describe('power loss during checkpoints and retention', () => {
         unsyncedAtUnlink.push(crashFs.unsyncedDirOps);
       }
     };
-    for (let i = 0; i < 200; i++) {
+    // Enough records for several 4 KiB segments (a v2 cleanup frame is about 56 bytes).
+    for (let i = 0; i < 400; i++) {
       await store.cleanupExecuted('s', { resourceId: `r${i}`, action: 'delete', success: true });
     }
     const { removedSegments } = await store.checkpoint();

@@ -193,7 +193,11 @@ describe('WalStore calls', () => {
       executionType: 'ignored',
     });
     await expectValidation(
-      store.actionExecutionCompleted('backup', { success: true, durationMs: 1, source: 7 as never }),
+      store.actionExecutionCompleted('backup', {
+        success: true,
+        durationMs: 1,
+        source: 7 as never,
+      }),
       ErrorCode.invalidArgument,
       /source must be a string/,
     );
@@ -204,7 +208,8 @@ describe('WalStore calls', () => {
       ['cron:nightly', 'command'],
     ]);
     const history = [];
-    for await (const entry of reopened.history({ kinds: ['completed'] })) history.push(entry.source);
+    for await (const entry of reopened.history({ kinds: ['completed'] }))
+      history.push(entry.source);
     expect(history).toEqual(['cron:nightly', 'api']);
     await reopened.close();
   });

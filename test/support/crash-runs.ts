@@ -2,6 +2,7 @@
 // reopen-leaks): workloads that append in concurrent bursts (group commit) through a CrashFs,
 // crash states taken at seeded random seam events, and the reopen-and-check of each state
 // against a LogOracle, with a tally per crash kind.
+import { readCleanup } from '../../src/store/record-codec.js';
 import { rmSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -355,9 +356,7 @@ export async function checkStoreState(
   if (report.tail.status !== 'clean') throw new Error('reread after 5 appends found a torn tail');
   const fromLsn = reread[0]?.lsn ?? lastLsn + 1;
   oracle.check(reread.slice(0, lastLsn - fromLsn + 1), { ackedLsn: 0, fromLsn });
-  const after = reread
-    .slice(lastLsn - fromLsn + 1)
-    .map((r) => [r.lsn, (r.value as { resourceId?: string }).resourceId]);
+  const after = reread.slice(lastLsn - fromLsn + 1).map((r) => [r.lsn, readCleanup(r).resourceId]);
   const want = [0, 1, 2, 3, 4].map((i) => [lastLsn + 1 + i, `r${i}`]);
   if (!isDeepStrictEqual(after, want)) {
     throw new Error(`reread after 5 appends: ${JSON.stringify(after)}`);

@@ -1,9 +1,12 @@
-// Writes the golden log directories of format v1 (docs/format.md#golden-fixtures) and beside each
-// the expected.json a reader must reproduce. Deterministic: fixed salts, fixed values, garbage
+// Writes the golden log directories of one format version (docs/format.md#golden-fixtures) and
+// beside each the expected.json a reader must reproduce. fixtures/v1 and fixtures/v2 hold the
+// same scenarios: v2 writes the journal payloads as positional arrays (docs/format.md#journal-
+// records), encoded here from the spec's field tables, not by src/store. Deterministic: fixed salts, fixed values, garbage
 // from a fixed seed, so every run writes the same bytes. Segments are built with the format
 // functions directly (WalWriter picks a random salt per segment).
 //
-//   node dist/test/tools/make-fixtures.js fixtures/v1        (what `make fixtures` runs)
+//   node dist/test/tools/make-fixtures.js fixtures/v1        (what `make fixtures` runs, and
+//   node dist/test/tools/make-fixtures.js fixtures/v2         the same for v2)
 //
 // fixtures/v1 is frozen once released: a non-empty output directory is refused unless
 // EXEC_WAL_REGENERATE_FIXTURES=1. The expectations below are derived from how each log was
@@ -300,11 +303,59 @@ function saltFor(fixture: string, baseLsn: number): number {
   return hash;
 }
 
+/**
+ * The format version being generated (set by buildFixtures for one whole generation): the
+ * version in every segment header and the payload shape of the journal types.
+ */
+let generating = 1;
+
+/** The field tables of docs/format.md#journal-records (format v2), written from the spec. */
+const wireFields: Record<number, string[]> = {
+  1: ['executionId', 'actionId', 'source', 'executionType', 'attempt', 'startedAt', 'attributes'],
+  2: [
+    'executionId',
+    'actionId',
+    'status',
+    'durationMs',
+    'completedAt',
+    'output',
+    'error',
+    'metrics',
+    'source',
+    'executionType',
+  ],
+  3: ['scannerId', 'resourceId', 'action', 'success', 'executedAt', 'error'],
+};
+const wireStatuses = ['succeeded', 'failed', 'timed_out', 'cancelled'];
+
+/** A journal payload as v2 writes it: positional, status as its code, trailing absents cut. */
+function toWireSpec(type: number, value: Record<string, unknown>): unknown {
+  const names = wireFields[type];
+  if (generating < 2 || !names) return value;
+  const fields = names.map((name) =>
+    name === 'status' && type === 2 ? wireStatuses.indexOf(value[name] as string) : value[name],
+  );
+  while (fields.length > 0 && fields[fields.length - 1] === undefined) fields.pop();
+  return fields.map((f) => (f === undefined ? null : f));
+}
+
+/** The named payload of a v2 positional one (v1 maps pass through). */
+function fromWireSpec(type: number, value: unknown): Record<string, unknown> {
+  const names = wireFields[type];
+  if (!Array.isArray(value) || !names) return value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  value.forEach((field, i) => {
+    if (field !== null && i < names.length) out[names[i]!] = field;
+  });
+  if (type === 2) out.status = wireStatuses[out.status as number];
+  return out;
+}
+
 function buildSegment(
   fixture: string,
   baseLsn: number,
   batches: RecordSpec[][],
-  version = FORMAT_VERSION,
+  version = generating,
 ): BuiltSegment {
   const salt = saltFor(fixture, baseLsn);
   const parts = [encodeSegmentHeader({ version, salt, baseLsn })];
@@ -312,7 +363,8 @@ function buildSegment(
   let offset = SEGMENT_HEADER_BYTES;
   let lsn = baseLsn;
   for (const batch of batches) {
-    const inputs = batch.map((r) => ({ type: r.type, payload: encodePayload(r.value) }));
+    const wire = batch.map((r) => toWireSpec(r.type, r.value as Record<string, unknown>));
+    const inputs = batch.map((r, i) => ({ type: r.type, payload: encodePayload(wire[i]) }));
     parts.push(encodeBatch(inputs, lsn, salt));
     inputs.forEach((input, index) => {
       const frameBytes = frameBytesFor(input.payload.length);
@@ -320,7 +372,7 @@ function buildSegment(
       frames.push({
         lsn,
         type: record.type,
-        value: record.value,
+        value: wire[index] as RecordSpec['value'],
         offset,
         frameBytes,
         batchEnd: index === batch.length - 1,
@@ -632,7 +684,8 @@ function journalOf(records: RecordJson[]): JournalJson {
   };
   const executions: ExecutionJson[] = [];
   const cleanups: CleanupJson[] = [];
-  for (const { lsn, type, value } of records) {
+  for (const { lsn, type, value: wire } of records) {
+    const value = fromWireSpec(type, wire);
     counters.records += 1;
     if (type === Type.started) {
       const start = value as unknown as StartedPayload;
@@ -1238,9 +1291,9 @@ function futureVersion(): Fixture {
   return {
     name: f,
     description:
-      `The second segment's header (checksum valid) says format version ${FORMAT_VERSION + 1}. ` +
-      'A v1 reader refuses the log with WAL_UNSUPPORTED in every mode, and never treats the ' +
-      'newer segment as damage (which a writer would cut off).',
+      `The second segment's header (checksum valid) says format version ${FORMAT_VERSION + 1}, ` +
+      'newer than any this exec-wal reads. The reader refuses the log with WAL_UNSUPPORTED in ' +
+      'every mode, and never treats the newer segment as damage (which a writer would cut off).',
     files: [first, newer].map((s) => ({ name: s.name, bytes: s.bytes })),
     replay: sameInEveryMode({ outcome: 'error', error }),
     writer: { outcome: 'error', error },
@@ -1306,7 +1359,8 @@ function unknownCriticalType(): Fixture {
   };
 }
 
-export function buildFixtures(): Fixture[] {
+export function buildFixtures(version: number): Fixture[] {
+  generating = version;
   return [
     basic(),
     multiSegment(),
@@ -1333,14 +1387,14 @@ function sha256(bytes: Buffer): string {
 function readme(fixtures: Fixture[]): string {
   const rows = fixtures.map((f) => `| \`${f.name}/\` | ${f.description} |`);
   return [
-    '# Golden fixtures of format v1',
+    `# Golden fixtures of format v${generating}`,
     '',
     'Generated by `make fixtures` (`test/tools/make-fixtures.ts`); never hand-edited. The ' +
       'generator is deterministic (fixed salts, fixed values, a seeded generator for garbage) and ' +
       '`test/fixtures.test.ts` checks that it still reproduces these bytes exactly.',
     '',
-    'v1 is frozen once released: the generator refuses to overwrite this directory unless ' +
-      '`EXEC_WAL_REGENERATE_FIXTURES=1` is set. A reader of format v1 must read every fixture as ' +
+    `v${generating} is frozen once released: the generator refuses to overwrite this directory unless ` +
+      `\`EXEC_WAL_REGENERATE_FIXTURES=1\` is set. A reader of format v${generating} must read every fixture as ` +
       'its `expected.json` says, forever. The format is specified in `docs/format.md`.',
     '',
     'Each directory is a log directory plus `expected.json`:',
@@ -1372,15 +1426,15 @@ function readme(fixtures: Fixture[]): string {
 }
 
 /** Writes every fixture under `outDir` (which must not hold any of them yet). */
-export function writeFixtures(outDir: string): string[] {
-  const fixtures = buildFixtures();
+export function writeFixtures(outDir: string, version: number): string[] {
+  const fixtures = buildFixtures(version);
   mkdirSync(outDir, { recursive: true });
   for (const fixture of fixtures) {
     const dir = join(outDir, fixture.name);
     mkdirSync(dir);
     for (const file of fixture.files) writeFileSync(join(dir, file.name), file.bytes);
     const expected: ExpectedJson = {
-      formatVersion: FORMAT_VERSION,
+      formatVersion: version,
       fixture: fixture.name,
       description: fixture.description,
       files: fixture.files.map((file) => ({
@@ -1402,7 +1456,7 @@ export function writeFixtures(outDir: string): string[] {
 
 /** Removes a previous generation, refusing if the directory holds anything else. */
 function clearFixtures(outDir: string): void {
-  const known = new Set([...buildFixtures().map((f) => f.name), 'README.md', '.gitattributes']);
+  const known = new Set([...buildFixtures(1).map((f) => f.name), 'README.md', '.gitattributes']);
   const entries = readdirSync(outDir);
   const unknown = entries.filter((name) => !known.has(name));
   if (unknown.length > 0) {
@@ -1429,7 +1483,12 @@ function main(argv: string[]): number {
     }
     clearFixtures(outDir);
   }
-  const names = writeFixtures(outDir);
+  const version = Number(/v(\d+)\/?$/.exec(outDir)?.[1]);
+  if (version !== 1 && version !== 2) {
+    console.error(`${outDir}: the output directory must end in v1 or v2 (the format version)`);
+    return 2;
+  }
+  const names = writeFixtures(outDir, version);
   console.log(`wrote ${names.length} fixtures to ${outDir}: ${names.join(', ')}`);
   return 0;
 }

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FrameOffset } from '../../src/format/constants.js';
+import { FORMAT_VERSION, FrameOffset } from '../../src/format/constants.js';
 import { ErrorCode, WalCorruptionError, WalError } from '../../src/errors.js';
 import type { ScanReport } from '../../src/wal/log-reader.js';
 import type { WalRecord } from '../../src/wal/segment-reader.js';
@@ -463,7 +463,7 @@ describe('segment damage', () => {
   it('a newer format version: WAL_UNSUPPORTED, not corruption', async () => {
     const log = await smallLog();
     const version = Buffer.alloc(2);
-    version.writeUInt16LE(2);
+    version.writeUInt16LE(FORMAT_VERSION + 1);
     overwrite(log.path(SEG3), 8, version);
     fixHeaderChecksum(log.path(SEG3));
     const { error } = readUntilError(log.dir);
@@ -471,7 +471,7 @@ describe('segment damage', () => {
     expect(error).not.toBeInstanceOf(WalCorruptionError);
     expect((error as WalError).code).toBe(ErrorCode.unsupported);
     expect((error as WalError).message).toBe(
-      `${SEG3} in ${log.dir} has format version 2, newer than this exec-wal reads; upgrade exec-wal`,
+      `${SEG3} in ${log.dir} has format version ${FORMAT_VERSION + 1}, newer than this exec-wal reads; upgrade exec-wal`,
     );
   });
 

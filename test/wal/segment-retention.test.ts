@@ -310,8 +310,8 @@ describe('retention in a real store', () => {
       console.info(`retention maxSegments 4: ${JSON.stringify(run)}`);
       // maxSegments is applied by each checkpoint: above it pile up the segments filled
       // since the last one (checkpointEveryBytes: two here) and while it runs (its fsyncs);
-      // measured 7 or 8, never growing with the log (over 700 segments were made).
-      expect(run.segmentsMade).toBeGreaterThan(500);
+      // measured 7 or 8, never growing with the log (over 400 segments were made with v2 payloads).
+      expect(run.segmentsMade).toBeGreaterThan(350);
       expect(run.maxSegments).toBeLessThanOrEqual(4 + 8);
       expect(run.maxBytes).toBeLessThanOrEqual(12 * (segmentBytes + run.largestFrame));
     });
