@@ -25,6 +25,10 @@ export const defaults = {
   maxSegments: 100_000,
   /** Bytes queued for writing but not yet written before append() rejects (back-pressure). */
   maxQueuedBytes: 256 * MiB,
+  /** Zeros a syncing writer keeps ahead of its data in the active segment (0: none). */
+  preallocateBytes: 1 * MiB,
+  /** Largest preallocateBytes a caller may choose. */
+  maxPreallocateBytes: 64 * MiB,
   /** Durability mode 'interval': longest time between a write and its fdatasync. */
   syncIntervalMs: 100,
   /** Writer lock: a lock not refreshed for this long may be taken over. */

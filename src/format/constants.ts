@@ -7,6 +7,11 @@ export const SEGMENT_MAGIC = Buffer.from([0x89, 0x45, 0x58, 0x57, 0x41, 0x4c, 0x
  * #journal-records). Readers accept every version from 1 up to this one, forever.
  */
 export const FORMAT_VERSION = 2;
+/**
+ * From this version on, zeros from a frame boundary to the end of a segment file are the end of
+ * its data (space a writer preallocated), not damage (docs/format.md#zero-fill).
+ */
+export const ZERO_FILL_VERSION = 2;
 
 export const SEGMENT_HEADER_BYTES = 32;
 export const SegmentHeaderOffset = {

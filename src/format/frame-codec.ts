@@ -57,30 +57,47 @@ export function encodeBatch(
 ): Buffer {
   let total = 0;
   for (const frame of frames) total += frameBytesFor(frame.payload.length);
-  const out = Buffer.alloc(total);
+  const out = Buffer.allocUnsafe(total);
   let offset = 0;
   frames.forEach((frame, index) => {
     const continues = index === frames.length - 1 ? 0 : FrameFlag.batchContinues;
-    const flags = continues | (index === 0 ? leadingFlags : 0);
-    offset += writeFrame(out, offset, frame, firstLsn + index, flags, salt);
+    placeFrame(out, offset, frame.type, frame.payload, firstLsn + index, continues);
+    offset += sealFrame(out, offset, index === 0 ? leadingFlags : 0, salt);
   });
   return out;
 }
 
-function writeFrame(
+/**
+ * Lays out a frame at `at` (which must have frameBytesFor(payload.length) bytes): every field
+ * but the CRC, the payload and zero padding. Returns the frame's size. sealFrame finishes it.
+ */
+export function placeFrame(
   out: Buffer,
   at: number,
-  frame: FrameInput,
+  type: number,
+  payload: Uint8Array,
   lsn: number,
   flags: number,
-  salt: number,
 ): number {
-  const size = frameBytesFor(frame.payload.length);
-  out.writeUInt32LE(frame.payload.length, at + Off.payloadBytes);
+  const size = frameBytesFor(payload.length);
+  out.writeUInt32LE(payload.length, at + Off.payloadBytes);
   writeUint53(out, at + Off.lsn, lsn);
-  out.writeUInt8(frame.type, at + Off.type);
-  out.writeUInt8(flags, at + Off.flags);
-  out.set(frame.payload, at + Off.payload);
+  out[at + Off.type] = type;
+  out[at + Off.flags] = flags;
+  out[at + Off.reserved] = 0;
+  out[at + Off.reserved + 1] = 0;
+  out.set(payload, at + Off.payload);
+  out.fill(0, at + Off.payload + payload.length, at + size);
+  return size;
+}
+
+/**
+ * Adds `extraFlags` (a sync point) to the frame placed at `at` and writes its CRC, seeded with
+ * the salt of the segment it goes into. Returns the frame's size.
+ */
+export function sealFrame(out: Buffer, at: number, extraFlags: number, salt: number): number {
+  const size = frameBytesFor(out.readUInt32LE(at + Off.payloadBytes));
+  out[at + Off.flags] = (out[at + Off.flags] ?? 0) | extraFlags;
   out.writeUInt32LE(
     maskedCrc32c(out.subarray(at + Off.payloadBytes, at + size), salt),
     at + Off.crc,

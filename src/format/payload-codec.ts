@@ -2,6 +2,7 @@
 // self-contained (no shared structures), maps decode to plain objects, 64-bit integers to
 // numbers. msgpack never detects damage; that is the CRC's job.
 import { Packr, Unpackr } from 'msgpackr';
+import { packFlatArray, unpackFlatArray } from './flat-array-codec.js';
 
 const options = {
   useRecords: false,
@@ -18,9 +19,17 @@ const unpackr = new Unpackr(options);
 
 /** Returns a Buffer the caller owns (msgpackr's own result is a view into a shared slab). */
 export function encodePayload(value: unknown): Buffer {
-  return Buffer.from(packr.pack(value));
+  return Buffer.from(packPayload(value));
+}
+
+/**
+ * The encoded bytes as a view into msgpackr's slab, valid only until the next pack: for a
+ * caller that copies them at once (the writer's staging buffer), saving a buffer per record.
+ */
+export function packPayload(value: unknown): Uint8Array {
+  return (Array.isArray(value) && packFlatArray(value)) || packr.pack(value);
 }
 
 export function decodePayload(bytes: Uint8Array): unknown {
-  return unpackr.unpack(bytes);
+  return unpackFlatArray(bytes) ?? unpackr.unpack(bytes);
 }

@@ -12,14 +12,17 @@ function tooLarge(message: string): never {
   throw new WalValidationError(ErrorCode.limitExceeded, message);
 }
 
-function utf8Bytes(text: string): number {
+/** UTF-8 size of `text`, or a bound of it when that is all a limit check needs. */
+function utf8Bytes(text: string, limit = 0): number {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short strings pass without being measured.
+  if (text.length * 3 <= limit) return text.length;
   return Buffer.byteLength(text, 'utf8');
 }
 
 /** A non-empty id of at most maxIdBytes UTF-8 bytes. */
 export function checkId(field: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) fail(`${field} must be a non-empty string`);
-  if (utf8Bytes(value) > defaults.maxIdBytes) {
+  if (utf8Bytes(value, defaults.maxIdBytes) > defaults.maxIdBytes) {
     tooLarge(
       `${field} is ${utf8Bytes(value)} bytes, more than the limit of ${defaults.maxIdBytes}`,
     );
@@ -31,7 +34,7 @@ export function checkId(field: string, value: unknown): string {
 export function checkLabel(field: string, value: unknown): string {
   if (value === undefined) return '';
   if (typeof value !== 'string') fail(`${field} must be a string`);
-  if (utf8Bytes(value) > defaults.maxIdBytes) {
+  if (utf8Bytes(value, defaults.maxIdBytes) > defaults.maxIdBytes) {
     tooLarge(
       `${field} is ${utf8Bytes(value)} bytes, more than the limit of ${defaults.maxIdBytes}`,
     );
@@ -42,7 +45,7 @@ export function checkLabel(field: string, value: unknown): string {
 export function checkText(field: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') fail(`${field} must be a string`);
-  if (utf8Bytes(value) > defaults.maxTextBytes) {
+  if (utf8Bytes(value, defaults.maxTextBytes) > defaults.maxTextBytes) {
     tooLarge(
       `${field} is ${utf8Bytes(value)} bytes, more than the limit of ${defaults.maxTextBytes}`,
     );

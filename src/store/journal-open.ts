@@ -102,6 +102,7 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
       syncIntervalMs: options.syncIntervalMs,
       recovery: options.recovery,
       maxSegmentBytes: options.maxSegmentBytes,
+      preallocateBytes: options.preallocateBytes,
       lockStaleMs: options.lockStaleMs,
       onProgress: options.onProgress,
       fromLsn,

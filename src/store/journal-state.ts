@@ -84,19 +84,19 @@ export class JournalState {
 
 /** Folds one record into `state`. Throws WAL_UNSUPPORTED for an unknown critical type. */
 export function applyRecord(state: JournalState, record: WalRecord): void {
-  state.counters.records += 1;
-  state.lastLsn = record.lsn;
   switch (record.type) {
     case RecordType.actionStarted:
-      applyStart(state, record.lsn, readStarted(record));
+      applyPayload(state, record.lsn, { type: record.type, value: readStarted(record) });
       return;
     case RecordType.actionCompleted:
-      applyCompletion(state, record.lsn, readCompleted(record));
+      applyPayload(state, record.lsn, { type: record.type, value: readCompleted(record) });
       return;
     case RecordType.cleanupExecuted:
-      applyCleanup(state, record.lsn, readCleanup(record));
+      applyPayload(state, record.lsn, { type: record.type, value: readCleanup(record) });
       return;
     default:
+      state.counters.records += 1;
+      state.lastLsn = record.lsn;
       if (record.type >= 128) {
         state.counters.ignoredRecords += 1;
         return;
@@ -106,6 +106,32 @@ export function applyRecord(state: JournalState, record: WalRecord): void {
         `record at lsn ${record.lsn} has type ${record.type}, which this exec-wal does not know; ` +
           'it was written by a newer version: upgrade exec-wal',
       );
+  }
+}
+
+/** A journal payload, checked: what the store builds from a call, or what replay decoded. */
+export type CheckedPayload =
+  | { type: typeof RecordType.actionStarted; value: StartedPayload }
+  | { type: typeof RecordType.actionCompleted; value: CompletedPayload }
+  | { type: typeof RecordType.cleanupExecuted; value: CleanupPayload };
+
+/**
+ * The fold of applyRecord once the payload is checked: the store applies the payloads it built
+ * itself this way, without decoding them back.
+ */
+export function applyPayload(state: JournalState, lsn: number, payload: CheckedPayload): void {
+  state.counters.records += 1;
+  state.lastLsn = lsn;
+  switch (payload.type) {
+    case RecordType.actionStarted:
+      applyStart(state, lsn, payload.value);
+      return;
+    case RecordType.actionCompleted:
+      applyCompletion(state, lsn, payload.value);
+      return;
+    case RecordType.cleanupExecuted:
+      applyCleanup(state, lsn, payload.value);
+      return;
   }
 }
 

@@ -22,6 +22,8 @@ export interface WalStoreOptions {
   syncIntervalMs?: number;
   recovery?: RecoveryMode;
   maxSegmentBytes?: number;
+  /** Zeros written ahead of the data (default 1 MiB when syncing, 0 for durability 'none'). */
+  preallocateBytes?: number;
   lockStaleMs?: number;
   /** true: no lock, never modifies files, works beside a live writer; recording is refused. */
   readOnly?: boolean;

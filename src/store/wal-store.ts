@@ -24,7 +24,8 @@ import {
   type StartedPayload,
 } from './journal-records.js';
 import {
-  applyRecord,
+  applyPayload,
+  type CheckedPayload,
   type JournalCounters,
   JournalState,
   type OpenExecution,
@@ -376,7 +377,7 @@ export class WalStore {
       if (this.#diskEstimate() > maxBytes) await this.checkpoint();
     }
     const { firstLsn } = await this.#log.append([{ type, value: toWire(type, value) }]);
-    applyRecord(this.#state, { lsn: firstLsn, type, value });
+    applyPayload(this.#state, firstLsn, { type, value } as CheckedPayload);
     if (this.#writer && this.#checkpointer) {
       const appended = this.#writer.bytesAppended;
       this.#checkpointer.maybeCheckpoint(this.#state, appended);

@@ -87,7 +87,13 @@ async function* followSegment(
     let next = fromLsn;
     while (!signal?.aborted) {
       const cursor = new SegmentCursor(fs, fd, fs.size(fd), defaults.readChunkBytes);
-      const walk = walkFrames(cursor, offset, salt, lsn);
+      const walk = walkFrames(cursor, {
+        from: offset,
+        firstLsn: lsn,
+        salt,
+        version: verdict.header.version,
+        decodeFromLsn: next,
+      });
       let step = walk.next();
       while (!step.done) {
         for (const record of step.value) {
@@ -112,9 +118,10 @@ async function* followSegment(
       // A newer segment starting right after our last record means this one is sealed and read.
       if (name !== segmentName(lsn) && fs.exists(join(dir, segmentName(lsn)))) {
         if (end.kind === 'end') return next;
-        // The writer completes a segment before it creates the next, so unless the file grew
-        // since we measured it, damage in a segment that has a successor is not a tail.
-        if (fs.size(fd) > cursor.fileBytes) continue;
+        // The writer completes a segment (and cuts its preallocated zeros) before it creates the
+        // next, so unless the file changed size since we measured it, damage in a segment that
+        // has a successor is not a tail.
+        if (fs.size(fd) !== cursor.fileBytes) continue;
         throw new WalCorruptionError({
           dir,
           segment: name,

@@ -246,7 +246,13 @@ export function* readLog(
       let lsn = header.baseLsn;
       const maxLsn = maxLsnIn(header.baseLsn, fileBytes);
       for (;;) {
-        const walk = walkFrames(seg.cursor, from, header.salt, lsn);
+        const walk = walkFrames(seg.cursor, {
+          from,
+          firstLsn: lsn,
+          salt: header.salt,
+          version: header.version,
+          decodeFromLsn: fromLsn,
+        });
         let end: WalkEnd;
         for (;;) {
           const step = walk.next();

@@ -11,6 +11,8 @@ import { type FileSystem, readFully, writeFully } from './file-system.js';
 import type { ScanReport } from './log-reader.js';
 import type { TailRepair } from './tail-repair.js';
 
+const ZEROS = Buffer.alloc(256 * 1024);
+
 export class SegmentFile {
   readonly name: string;
   readonly path: string;
@@ -19,6 +21,8 @@ export class SegmentFile {
   #fs: FileSystem;
   #fd: number;
   #bytes: number;
+  /** Size of the file: past #bytes it holds zeros written ahead (docs/format.md#zero-fill). */
+  #allocated: number;
 
   constructor(
     fs: FileSystem,
@@ -28,6 +32,7 @@ export class SegmentFile {
     salt: number,
     fd: number,
     bytes: number,
+    allocated = bytes,
   ) {
     this.#fs = fs;
     this.name = name;
@@ -36,6 +41,7 @@ export class SegmentFile {
     this.salt = salt;
     this.#fd = fd;
     this.#bytes = bytes;
+    this.#allocated = Math.max(bytes, allocated);
   }
 
   /** Creates a new segment whose first frame will have LSN `baseLsn` (crash point: rotate). */
@@ -69,7 +75,12 @@ export class SegmentFile {
     bytes: number,
   ): SegmentFile {
     const fd = fs.open(join(dir, name), 'readWrite');
-    return new SegmentFile(fs, dir, name, baseLsn, salt, fd, bytes);
+    try {
+      return new SegmentFile(fs, dir, name, baseLsn, salt, fd, bytes, fs.size(fd));
+    } catch (error) {
+      fs.close(fd);
+      throw error;
+    }
   }
 
   /**
@@ -101,10 +112,37 @@ export class SegmentFile {
     return this.#bytes;
   }
 
+  /** Size of the file, zeros written ahead included. */
+  get allocated(): number {
+    return this.#allocated;
+  }
+
   append(frames: Uint8Array): void {
     const at = this.#bytes;
     writeFully(this.#fs, this.#fd, frames, at);
     this.#bytes = at + frames.length;
+    if (this.#bytes > this.#allocated) this.#allocated = this.#bytes;
+  }
+
+  /**
+   * Writes zeros over [from, to) (from at or past the end of the data), so that later appends
+   * below `to` change no file size and their fdatasync commits data only. Not synced here: the
+   * next sync covers it, and until then a crash leaves zeros or nothing, both the end of data.
+   */
+  preallocate(from: number, to: number): void {
+    for (let at = Math.max(from, this.#bytes); at < to; at += ZEROS.length) {
+      const n = Math.min(ZEROS.length, to - at);
+      writeFully(this.#fs, this.#fd, ZEROS.subarray(0, n), at);
+      if (at + n > this.#allocated) this.#allocated = at + n;
+    }
+  }
+
+  /** Cuts the zeros written ahead (before sealing or closing). True when it changed the file. */
+  trimToData(): boolean {
+    if (this.#allocated <= this.#bytes) return false;
+    this.#fs.truncate(this.#fd, this.#bytes);
+    this.#allocated = this.#bytes;
+    return true;
   }
 
   sync(): Promise<void> {

@@ -6,6 +6,7 @@ import {
   FrameFlag,
   FrameOffset,
   SEGMENT_HEADER_BYTES,
+  ZERO_FILL_VERSION,
 } from '../format/constants.js';
 import {
   type FrameHeader,
@@ -42,7 +43,13 @@ type FrameVerdict =
   | { ok: true; header: FrameHeader; value: unknown }
   | { ok: false; reason: string; definite: boolean };
 
-function checkFrame(cursor: SegmentCursor, at: number, salt: number, lsn: number): FrameVerdict {
+function checkFrame(
+  cursor: SegmentCursor,
+  at: number,
+  salt: number,
+  lsn: number,
+  decode: boolean,
+): FrameVerdict {
   const head = cursor.view(at, Math.min(cursor.fileBytes - at, FRAME_HEADER_BYTES));
   if (!head) return { ok: false, reason: 'truncated frame header', definite: false };
   const parsed = readFrameHeader(head.bytes, head.index, cursor.fileBytes - at);
@@ -63,6 +70,7 @@ function checkFrame(cursor: SegmentCursor, at: number, salt: number, lsn: number
     const what = header.lsn < lsn ? 'duplicate or stale' : 'sequence gap:';
     return { ok: false, reason: `${what} lsn ${header.lsn} (expected ${lsn})`, definite: true };
   }
+  if (!decode) return { ok: true, header, value: undefined };
   try {
     return {
       ok: true,
@@ -75,16 +83,30 @@ function checkFrame(cursor: SegmentCursor, at: number, salt: number, lsn: number
   }
 }
 
+/** Where a walk starts and what it needs to know of its segment. */
+export interface WalkStart {
+  /** Offset of the first frame to read. */
+  from: number;
+  /** LSN that frame must have. */
+  firstLsn: number;
+  salt: number;
+  /** The segment's format version: from v2 on, zeros to the end of the file end the data. */
+  version: number;
+  /** Frames below this LSN are checked but not decoded (their value is undefined). */
+  decodeFromLsn?: number;
+}
+
 /**
- * Yields each whole batch of the segment starting at `from` with LSN `firstLsn`. Frames of a
- * batch whose end is missing are never yielded.
+ * Yields each whole batch of the segment starting at `start.from` with LSN `start.firstLsn`.
+ * Frames of a batch whose end is missing are never yielded.
  */
 export function* walkFrames(
   cursor: SegmentCursor,
-  from: number,
-  salt: number,
-  firstLsn: number,
+  start: WalkStart,
 ): Generator<WalRecord[], WalkEnd> {
+  const { from, firstLsn, salt } = start;
+  const decodeFrom = start.decodeFromLsn ?? 0;
+  const zeroFillEnds = start.version >= ZERO_FILL_VERSION;
   let at = from;
   let lsn = firstLsn;
   let goodOffset = from;
@@ -92,8 +114,12 @@ export function* walkFrames(
   let batch: WalRecord[] = [];
   let batchBytes = 0;
   while (at < cursor.fileBytes) {
-    const verdict = checkFrame(cursor, at, salt, lsn);
+    const verdict = checkFrame(cursor, at, salt, lsn, lsn >= decodeFrom);
     if (!verdict.ok) {
+      // Preallocated space the writer has not reached (docs/format.md#zero-fill).
+      if (zeroFillEnds && batch.length === 0 && zeroToEnd(cursor, at)) {
+        return { kind: 'end', goodOffset, nextLsn: goodLsn };
+      }
       return { kind: 'damage', goodOffset, nextLsn: goodLsn, offset: at, ...verdict };
     }
     const { header } = verdict;
@@ -133,6 +159,18 @@ export function* walkFrames(
   return { kind: 'end', goodOffset, nextLsn: lsn };
 }
 
+/** True when every byte from `at` to the end of the file is zero (read a window at a time). */
+export function zeroToEnd(cursor: SegmentCursor, at: number): boolean {
+  const step = 64 * 1024;
+  for (let offset = at; offset < cursor.fileBytes; offset += step) {
+    const n = Math.min(step, cursor.fileBytes - offset);
+    const view = cursor.view(offset, n);
+    if (!view) return false;
+    for (let i = view.index; i < view.index + n; i++) if (view.bytes[i] !== 0) return false;
+  }
+  return true;
+}
+
 /**
  * Finds the first 8-byte-aligned offset at or after `from` holding a frame that checks with an
  * LSN in [minLsn, maxLsn]. The LSN window is a cheap filter, so zeros and garbage cost one
@@ -150,7 +188,7 @@ export function findValidFrame(
     if (!head) return undefined;
     const lsn = readUint53(head.bytes, head.index + FrameOffset.lsn);
     if (lsn < minLsn || lsn > maxLsn) continue;
-    const verdict = checkFrame(cursor, at, salt, lsn);
+    const verdict = checkFrame(cursor, at, salt, lsn, true);
     if (verdict.ok) return { offset: at, lsn, flags: verdict.header.flags };
   }
   return undefined;

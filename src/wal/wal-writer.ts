@@ -4,7 +4,7 @@
 // append rejects until the log is reopened; a sync is never retried and then acknowledged.
 import { join } from 'node:path';
 import { FrameFlag, LSN_MAX, SEGMENT_HEADER_BYTES } from '../format/constants.js';
-import { encodeBatch, frameBytesFor } from '../format/frame-codec.js';
+import { sealFrame } from '../format/frame-codec.js';
 import {
   ErrorCode,
   ioError,
@@ -13,6 +13,7 @@ import {
   WalLockedError,
   WalValidationError,
 } from '../errors.js';
+import { AppendArena, type StagedBatch } from './append-arena.js';
 import { crashPoint } from './crash-point.js';
 import { fenceWrites } from './fenced-file-system.js';
 import { ensureDir, type FileSystem, nodeFileSystem } from './file-system.js';
@@ -22,12 +23,10 @@ import { isWriterMode } from './recovery-policy.js';
 import { nextLsnAfter, reopenLastSegment, SegmentFile } from './segment-file.js';
 import type { WalRecord } from './segment-reader.js';
 import { removeTempFiles, repairTail, type TailRepair } from './tail-repair.js';
-import { classifyFailure, lockLostError } from './write-failure.js';
+import { classifyFailure, isNoSpace, lockLostError } from './write-failure.js';
 import { readHolder, WriterLock } from './writer-lock.js';
 import {
   type AppendResult,
-  type EncodedRecord,
-  encodeRecords,
   type RecordInput,
   resolveSettings,
   type Settings,
@@ -48,9 +47,9 @@ export interface OpenReport {
 }
 
 interface Pending {
-  payloads: EncodedRecord[];
+  /** Its frames in the staging buffer of the group it is written with. */
+  batch: StagedBatch;
   firstLsn: number;
-  frameBytes: number;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
@@ -64,6 +63,8 @@ export class WalWriter {
   #segment: SegmentFile | undefined;
   #nextLsn: number;
   #queue: Pending[] = [];
+  /** The frames of every queued append, in queue order (docs: src/wal/append-arena.ts). */
+  #arena = new AppendArena();
   #queuedBytes = 0;
   #draining: Promise<void> | undefined;
   #syncTimer: NodeJS.Timeout | undefined;
@@ -77,6 +78,8 @@ export class WalWriter {
   #durableToEnd = false;
   /** Writes so far; a sync covers everything only if none happened while it ran. */
   #writeCount = 0;
+  /** settings.preallocateBytes until a preallocation finds no room, then 0. */
+  #preallocateBytes: number;
 
   private constructor(
     dir: string,
@@ -94,6 +97,7 @@ export class WalWriter {
     this.#segment = segment;
     this.#nextLsn = nextLsn;
     this.openReport = openReport;
+    this.#preallocateBytes = settings.preallocateBytes;
   }
 
   /**
@@ -195,39 +199,47 @@ export class WalWriter {
   append(records: readonly RecordInput[]): Promise<AppendResult> {
     try {
       this.#assertWritable();
-      const payloads = encodeRecords(records, this.#settings.maxRecordBytes);
-      const frameBytes = payloads.reduce((sum, p) => sum + frameBytesFor(p.payload.length), 0);
-      if (frameBytes > this.#settings.maxBatchBytes) {
-        throw new WalValidationError(
-          ErrorCode.limitExceeded,
-          `batch of ${frameBytes} bytes exceeds maxBatchBytes (${this.#settings.maxBatchBytes})`,
-        );
-      }
-      if (this.#queuedBytes + frameBytes > this.#settings.maxQueuedBytes) {
-        throw new WalValidationError(
-          ErrorCode.limitExceeded,
-          `append queue holds ${this.#queuedBytes} bytes; adding ${frameBytes} would pass ` +
-            `maxQueuedBytes (${this.#settings.maxQueuedBytes}); await earlier appends first`,
-        );
-      }
       const firstLsn = this.#nextLsn;
-      // Subtracted, not added: past 2^53 a sum rounds. A frame past LSN_MAX would be written,
-      // acknowledged and then unreadable (docs/format.md#limits).
-      if (LSN_MAX - firstLsn < payloads.length - 1) {
-        throw new WalValidationError(
-          ErrorCode.limitExceeded,
-          `the log at ${this.dir} is full: a batch of ${payloads.length} from lsn ${firstLsn} ` +
-            `would pass the largest lsn (${LSN_MAX}); nothing was written`,
-        );
+      const batch = this.#arena.stage(records, firstLsn, this.#settings.maxRecordBytes);
+      try {
+        this.#checkRoom(batch, firstLsn);
+      } catch (error) {
+        this.#arena.discard(batch);
+        throw error;
       }
-      this.#nextLsn += payloads.length;
-      this.#queuedBytes += frameBytes;
+      this.#nextLsn += batch.count;
+      this.#queuedBytes += batch.bytes;
       return new Promise((resolve, reject) => {
-        this.#queue.push({ payloads, firstLsn, frameBytes, resolve, reject });
+        this.#queue.push({ batch, firstLsn, resolve, reject });
         this.#scheduleDrain();
       });
     } catch (error) {
       return Promise.reject(error);
+    }
+  }
+
+  #checkRoom(batch: StagedBatch, firstLsn: number): void {
+    if (batch.bytes > this.#settings.maxBatchBytes) {
+      throw new WalValidationError(
+        ErrorCode.limitExceeded,
+        `batch of ${batch.bytes} bytes exceeds maxBatchBytes (${this.#settings.maxBatchBytes})`,
+      );
+    }
+    if (this.#queuedBytes + batch.bytes > this.#settings.maxQueuedBytes) {
+      throw new WalValidationError(
+        ErrorCode.limitExceeded,
+        `append queue holds ${this.#queuedBytes} bytes; adding ${batch.bytes} would pass ` +
+          `maxQueuedBytes (${this.#settings.maxQueuedBytes}); await earlier appends first`,
+      );
+    }
+    // Subtracted, not added: past 2^53 a sum rounds. A frame past LSN_MAX would be written,
+    // acknowledged and then unreadable (docs/format.md#limits).
+    if (LSN_MAX - firstLsn < batch.count - 1) {
+      throw new WalValidationError(
+        ErrorCode.limitExceeded,
+        `the log at ${this.dir} is full: a batch of ${batch.count} from lsn ${firstLsn} ` +
+          `would pass the largest lsn (${LSN_MAX}); nothing was written`,
+      );
     }
   }
 
@@ -254,7 +266,10 @@ export class WalWriter {
     await this.#draining;
     if (this.#syncTimer) clearTimeout(this.#syncTimer);
     try {
-      if (!this.#failure) await this.#syncNow();
+      if (!this.#failure) {
+        if (this.#segment?.trimToData()) this.#unsynced = true;
+        await this.#syncNow();
+      }
     } catch (error) {
       // Named like a failed sync in append or sync(): WAL_FAILED or WAL_DISK_FULL, with cause.
       throw classifyFailure(this.dir, this.#segment, error);
@@ -280,9 +295,15 @@ export class WalWriter {
     }
   }
 
+  /**
+   * A group is written from setImmediate, not a microtask: every append made in this turn of
+   * the event loop joins it, and a caller awaiting appends in a loop still lets the loop turn
+   * between groups (timers, I/O, the lock's refresh; with a synchronous fdatasync nothing else
+   * would yield).
+   */
   #scheduleDrain(): void {
     if (this.#draining) return;
-    this.#draining = new Promise<void>((resolve) => queueMicrotask(resolve))
+    this.#draining = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.#drainQueue())
       .finally(() => {
         this.#draining = undefined;
@@ -292,53 +313,55 @@ export class WalWriter {
 
   async #drainQueue(): Promise<void> {
     while (this.#queue.length > 0 && !this.#failure) {
+      // The queue and the staged frames are taken together: they are the same appends.
       const group = this.#queue.splice(0, this.#queue.length);
+      const staged = this.#arena.take();
       try {
-        await this.#writeGroup(group);
+        await this.#writeGroup(group, staged);
       } catch (error) {
         this.#fail(classifyFailure(this.dir, this.#segment, error), group);
         return;
       } finally {
-        for (const pending of group) this.#queuedBytes -= pending.frameBytes;
+        for (const pending of group) this.#queuedBytes -= pending.batch.bytes;
       }
       for (const pending of group) {
         pending.resolve({
           firstLsn: pending.firstLsn,
-          lastLsn: pending.firstLsn + pending.payloads.length - 1,
+          lastLsn: pending.firstLsn + pending.batch.count - 1,
         });
       }
     }
   }
 
-  async #writeGroup(group: Pending[]): Promise<void> {
-    let parts: Buffer[] = [];
-    let partBytes = 0;
+  async #writeGroup(group: Pending[], staged: Buffer): Promise<void> {
+    // Frames of the group not yet written start here; all of them go to one segment.
+    let unwritten = 0;
     for (const pending of group) {
+      const { start, bytes } = pending.batch;
       let segment = this.#segment;
       // Bytes of this group already bound for the segment count too: a new segment is not empty.
-      const segmentBytes = segment === undefined ? 0 : segment.bytes + partBytes;
+      const segmentBytes = segment === undefined ? 0 : segment.bytes + (start - unwritten);
       const full =
         segment !== undefined &&
         segmentBytes > SEGMENT_HEADER_BYTES &&
-        segmentBytes + pending.frameBytes > this.#settings.maxSegmentBytes;
+        segmentBytes + bytes > this.#settings.maxSegmentBytes;
       if (segment === undefined || full) {
         if (segment) {
-          this.#writeParts(segment, parts);
-          parts = [];
-          partBytes = 0;
+          this.#writeBytes(segment, staged.subarray(unwritten, start));
+          unwritten = start;
         }
         segment = await this.#rotate(pending.firstLsn);
       }
       // The first frame written after a completed sync of everything before it is a sync point
       // (docs/format.md#flags): the reader's proof that damage before it is not a torn tail.
-      const leading = this.#durableToEnd ? FrameFlag.syncPoint : 0;
+      let leading = this.#durableToEnd ? FrameFlag.syncPoint : 0;
       this.#durableToEnd = false;
-      const part = encodeBatch(pending.payloads, pending.firstLsn, segment.salt, leading);
-      parts.push(part);
-      partBytes += part.length;
+      for (let at = start; at < start + bytes; leading = 0) {
+        at += sealFrame(staged, at, leading, segment.salt);
+      }
     }
     const segment = this.#segment!;
-    this.#writeParts(segment, parts);
+    this.#writeBytes(segment, staged.subarray(unwritten));
     crashPoint?.('append:after-write');
     if (this.#settings.durability === 'fsync') {
       const writes = this.#writeCount;
@@ -354,19 +377,40 @@ export class WalWriter {
     this.#lock.assertHeld();
   }
 
-  #writeParts(segment: SegmentFile, parts: Buffer[]): void {
-    if (parts.length === 0) return;
+  #writeBytes(segment: SegmentFile, bytes: Buffer): void {
+    if (bytes.length === 0) return;
     crashPoint?.('append:before-write');
-    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     this.#writeCount += 1;
     segment.append(bytes);
+    this.#preallocate(segment, segment.bytes);
     this.#bytesAppended += bytes.length;
+  }
+
+  /**
+   * Keeps zeros written ahead of the data (docs/durability.md#preallocation): once fewer than
+   * half of preallocateBytes are left past `end`, the next preallocateBytes (up to
+   * maxSegmentBytes) are zeroed, in the same group as the data before its sync, so only about
+   * one sync in preallocateBytes/2 of appends commits a size change.
+   */
+  #preallocate(segment: SegmentFile, end: number): void {
+    const ahead = this.#preallocateBytes;
+    if (ahead === 0 || segment.allocated - end >= ahead / 2) return;
+    try {
+      segment.preallocate(end, Math.min(end + ahead, this.#settings.maxSegmentBytes));
+    } catch (error) {
+      // Best effort: no room for zeros ahead is not a failed append (its data is written). The
+      // writer stops preallocating; the next data write that does not fit fails as disk full.
+      if (!isNoSpace(error)) throw error;
+      this.#preallocateBytes = 0;
+    }
   }
 
   async #rotate(baseLsn: number): Promise<SegmentFile> {
     const old = this.#segment;
     if (old) {
       await this.#syncing;
+      // A sealed segment ends with its data: the zeros written ahead are cut before its sync.
+      old.trimToData();
       // The sync below covers every write so far, so the interval timer has nothing to start
       // meanwhile; one that started anyway finishes before the close (else: EBADF, or a sync of
       // whichever file reused the descriptor).
@@ -410,6 +454,7 @@ export class WalWriter {
 
   #fail(error: WalFailedError, group: Pending[] = []): void {
     this.#failure ??= error;
+    this.#arena.take();
     const rejected = [...group, ...this.#queue.splice(0, this.#queue.length)];
     for (const pending of rejected) pending.reject(error);
   }

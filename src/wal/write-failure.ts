@@ -3,6 +3,12 @@
 import { ErrorCode, WalFailedError } from '../errors.js';
 import type { SegmentFile } from './segment-file.js';
 
+/** Errors that mean the disk (or the file-size limit, or the quota) has no room. */
+export function isNoSpace(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT';
+}
+
 export function classifyFailure(
   dir: string,
   segment: SegmentFile | undefined,
@@ -10,9 +16,8 @@ export function classifyFailure(
 ): WalFailedError {
   if (error instanceof WalFailedError) return error;
   const where = segment ? `${segment.name} in ${dir}` : dir;
-  const code = (error as NodeJS.ErrnoException)?.code;
   const detail = error instanceof Error ? error.message : String(error);
-  if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') {
+  if (isNoSpace(error)) {
     return new WalFailedError(
       ErrorCode.diskFull,
       `disk full while writing ${where}: ${detail}; free space and reopen the log`,

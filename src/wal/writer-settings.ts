@@ -1,7 +1,6 @@
 // What a writer is configured with and what it accepts: options and their defaults and bounds
-// (src/limits.ts), the durability modes (docs/durability.md), and the validation and msgpack
-// encoding of appended records, done before anything is queued.
-import { encodePayload } from '../format/payload-codec.js';
+// (src/limits.ts) and the durability modes (docs/durability.md). Records are validated and
+// encoded as they are staged (src/wal/append-arena.ts).
 import { ErrorCode, WalValidationError } from '../errors.js';
 import { defaults, FORMAT_BATCH_BYTES_MAX, FORMAT_PAYLOAD_BYTES_MAX } from '../limits.js';
 import type { FileSystem } from './file-system.js';
@@ -19,6 +18,11 @@ export interface WalWriterOptions {
   maxRecordBytes?: number;
   maxBatchBytes?: number;
   maxQueuedBytes?: number;
+  /**
+   * Zeros written ahead of the data so that a durable append changes no file size
+   * (docs/durability.md#preallocation). Default: 1 MiB for 'fsync' and 'interval', 0 for 'none'.
+   */
+  preallocateBytes?: number;
   lockStaleMs?: number;
   fs?: FileSystem;
   onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
@@ -37,55 +41,7 @@ export interface AppendResult {
   lastLsn: number;
 }
 
-export interface EncodedRecord {
-  type: number;
-  payload: Buffer;
-}
-
 export type Settings = Required<Omit<WalWriterOptions, 'fs' | 'onProgress' | 'fromLsn'>>;
-
-export function encodeRecords(
-  records: readonly RecordInput[],
-  maxRecordBytes: number,
-): EncodedRecord[] {
-  if (!Array.isArray(records) || records.length === 0) {
-    throw new WalValidationError(
-      ErrorCode.invalidArgument,
-      'append needs a non-empty array of records',
-    );
-  }
-  if (records.length > defaults.maxBatchRecords) {
-    throw new WalValidationError(
-      ErrorCode.limitExceeded,
-      `batch of ${records.length} records exceeds the limit of ${defaults.maxBatchRecords}`,
-    );
-  }
-  return records.map((record, index) => {
-    if (!Number.isInteger(record?.type) || record.type < 1 || record.type > 255) {
-      throw new WalValidationError(
-        ErrorCode.invalidArgument,
-        `record ${index}: type must be an integer from 1 to 255, got ${String(record?.type)}`,
-      );
-    }
-    let payload: Buffer;
-    try {
-      payload = encodePayload(record.value);
-    } catch (error) {
-      throw new WalValidationError(
-        ErrorCode.invalidArgument,
-        `record ${index}: value cannot be encoded: ${error instanceof Error ? error.message : error}`,
-      );
-    }
-    if (payload.length > maxRecordBytes) {
-      throw new WalValidationError(
-        ErrorCode.limitExceeded,
-        `record ${index} encodes to ${payload.length} bytes, more than maxRecordBytes ` +
-          `(${maxRecordBytes}); nothing was written`,
-      );
-    }
-    return { type: record.type, payload };
-  });
-}
 
 export function resolveSettings(options: WalWriterOptions): Settings {
   const settings: Settings = {
@@ -96,6 +52,8 @@ export function resolveSettings(options: WalWriterOptions): Settings {
     maxRecordBytes: options.maxRecordBytes ?? defaults.maxRecordBytes,
     maxBatchBytes: options.maxBatchBytes ?? defaults.maxBatchBytes,
     maxQueuedBytes: options.maxQueuedBytes ?? defaults.maxQueuedBytes,
+    preallocateBytes:
+      options.preallocateBytes ?? (options.durability === 'none' ? 0 : defaults.preallocateBytes),
     lockStaleMs: options.lockStaleMs ?? defaults.lockStaleMs,
   };
   checkRange(
@@ -108,6 +66,7 @@ export function resolveSettings(options: WalWriterOptions): Settings {
   checkRange('maxBatchBytes', settings.maxBatchBytes, 1, FORMAT_BATCH_BYTES_MAX);
   checkRange('maxQueuedBytes', settings.maxQueuedBytes, 1, Number.MAX_SAFE_INTEGER);
   checkRange('syncIntervalMs', settings.syncIntervalMs, 1, 60_000);
+  checkRange('preallocateBytes', settings.preallocateBytes, 0, defaults.maxPreallocateBytes);
   checkRange('lockStaleMs', settings.lockStaleMs, 2_000, 600_000);
   if (!Object.values(Durability).includes(settings.durability)) {
     throw new WalValidationError(

@@ -115,6 +115,8 @@ export class LogOracle {
 /** Decodes the whole frames in `bytes` (as written by a writer; checksums not checked). */
 export function recordsIn(bytes: Buffer): WalRecord[] {
   const records: WalRecord[] = [];
+  // Zeros written ahead of the data (docs/durability.md#preallocation) hold no frames.
+  if (bytes.every((byte) => byte === 0)) return records;
   for (let at = 0; at < bytes.length; ) {
     const check = readFrameHeader(bytes, at, bytes.length - at);
     if (!check.ok) throw new Error(`oracle: write does not hold whole frames (${check.reason})`);

@@ -1081,6 +1081,28 @@ function zeroTail(): Fixture {
   const zeros = Buffer.alloc(4096 - whole.bytes.length);
   const last = withBytes(whole, Buffer.concat([whole.bytes, zeros]));
   const end = whole.bytes.length;
+  if (generating >= 2) {
+    // From v2 on, zeros to the end of a segment are its end of data (docs/format.md#zero-fill).
+    return {
+      name: f,
+      description:
+        'Two segments; the last is followed by zeros up to 4096 bytes, as a writer preallocates ' +
+        'them (or a file system that extended the file but never wrote the data leaves them). ' +
+        'In a v2 segment zeros from a frame boundary to the end of the file are the end of its ' +
+        'data: the tail is clean, nothing is cut, a writer appends over the zeros. LSNs 1..11 ' +
+        'are read; run-6 (LSN 11) reads as interrupted.',
+      files: [first, last].map((s) => ({ name: s.name, bytes: s.bytes })),
+      replay: sameInEveryMode(
+        recordsReplay(
+          recordsOf([first, last], () => true),
+          [okSegment(first), { ...okSegment(last), goodOffset: end }],
+          { status: 'clean' },
+          [],
+        ),
+      ),
+      writer: { outcome: 'opened', nextLsn: 12, repair: null, removedTempFiles: [] },
+    };
+  }
   const { replay, writer } = tornTail([first, last], 11, end, end, 'frame length 0');
   return {
     name: f,

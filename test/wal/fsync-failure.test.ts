@@ -108,7 +108,8 @@ describe('a failed fdatasync', () => {
   });
 
   it("in 'interval' mode fails the writer from the timer; the next append rejects", async () => {
-    const s = await session(0, { durability: 'interval', syncIntervalMs: 5 });
+    // No zeros ahead: close would cut them and sync once more (preallocation.test.ts).
+    const s = await session(0, { durability: 'interval', syncIntervalMs: 5, preallocateBytes: 0 });
     s.fs.failNext('fdatasync', { error: 'EIO' }, 2); // 1: the new segment's header, 2: the timer
     const acked = await s.writer.append([recordOf(1, 50)]);
     expect(acked).toEqual({ firstLsn: 1, lastLsn: 1 });
@@ -185,7 +186,8 @@ describe('a failed write', () => {
   });
 
   it('torn by a short write then EIO: the reopened log drops the torn batch', async () => {
-    const s = await session(6);
+    // No zeros ahead, so that the cut is exactly the torn frame (preallocation.test.ts has them).
+    const s = await session(6, { preallocateBytes: 0 });
     s.fs.failNext('write', { shortBytes: 30 });
     s.fs.failNext('write', { error: 'EIO' }, 2);
     await failureOf(s.writer.append([recordOf(7, 50), recordOf(8, 50)]));
@@ -259,7 +261,8 @@ describe('short writes', () => {
 
 describe('a slow fdatasync', () => {
   it("in 'interval' mode: close waits for the timer's sync in flight, then closes", async () => {
-    const s = await session(0, { durability: 'interval', syncIntervalMs: 5 });
+    // No zeros ahead: close would cut them and sync once more (preallocation.test.ts).
+    const s = await session(0, { durability: 'interval', syncIntervalMs: 5, preallocateBytes: 0 });
     s.fs.failNext('fdatasync', { delayMs: 50 }, 2); // 1: the new segment's header, 2: the timer
     await s.writer.append([recordOf(1, 50)]);
     for (let waited = 0; s.fs.calls.fdatasync < 2 && waited < 2_000; waited += 1) {

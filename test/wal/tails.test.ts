@@ -43,14 +43,16 @@ async function appendFiveAndReread(writer: WalWriter, before: WalRecord[]): Prom
 }
 
 describe('tails after the last whole batch', () => {
-  it('4 MiB of zeros: cut and backed up, with one linear pass over the bytes', async () => {
+  it('4 MiB of zeros and a stray byte: cut and backed up, in linear passes over the bytes', async () => {
     const dir = tempDir('tails-zeros');
     const records = await makeLog(dir);
     const last = segmentNames(dir).at(-1)!;
     const path = join(dir, last);
     const goodBytes = readFileSync(path).length;
-    const zeroBytes = 4 * 1024 * 1024;
-    appendFileSync(path, Buffer.alloc(zeroBytes));
+    // Zeros alone would be a zero fill, the clean end of a v2 segment (preallocation.test.ts):
+    // the byte after them makes the whole tail damage.
+    const zeroBytes = 4 * 1024 * 1024 + 1;
+    appendFileSync(path, Buffer.concat([Buffer.alloc(zeroBytes - 1), Buffer.from([0xff])]));
 
     const fs = new FaultyFileSystem();
     const started = performance.now();
@@ -71,11 +73,13 @@ describe('tails after the last whole batch', () => {
       droppedBytes: zeroBytes,
       action: 'truncated',
     });
-    // One pass to scan the segments, one to copy the tail to the backup: nothing quadratic.
+    // One pass to scan the segments, one over the tail to rule out a zero fill, one to copy it
+    // to the backup: nothing quadratic.
     const logBytes = writer.openReport.scan.bytesTotal;
-    expect(fs.bytesRead).toBeLessThanOrEqual(logBytes + zeroBytes + 64 * 1024);
+    expect(fs.bytesRead).toBeLessThanOrEqual(logBytes + 2 * zeroBytes + 64 * 1024);
     expect(elapsedMs).toBeLessThan(5_000);
-    expect(readFileSync(join(dir, `${last}.broken-41`)).equals(Buffer.alloc(zeroBytes))).toBe(true);
+    const tail = Buffer.concat([Buffer.alloc(zeroBytes - 1), Buffer.from([0xff])]);
+    expect(readFileSync(join(dir, `${last}.broken-41`)).equals(tail)).toBe(true);
     expect(readFileSync(path).length).toBe(goodBytes);
     await appendFiveAndReread(writer, records);
   });
@@ -160,7 +164,7 @@ describe('tails after the last whole batch', () => {
     const records = await makeLog(dir);
     const last = segmentNames(dir).at(-1)!;
     const path = join(dir, last);
-    appendFileSync(path, Buffer.alloc(100));
+    appendFileSync(path, Buffer.alloc(100, 0xff));
     const damaged = readFileSync(path);
     const { records: read, report } = readAll(dir);
     expect(read).toEqual(records);

@@ -1,5 +1,8 @@
 // Disk-full child (test/reliability/disk-full.test.ts). Run under `sh -c 'ulimit -f N; exec node
-// …'`, so a write past N blocks fails with EFBIG (Node ignores SIGXFSZ). Appends the stream of
+// …'`, so a write past N blocks fails with EFBIG and raises SIGXFSZ. Node alone ignores it, but
+// proper-lockfile's signal-exit listens for it while the lock is held and, as the only listener,
+// re-raises it and the process dies: an application that runs under a file size limit must
+// listen for SIGXFSZ itself, as this child does. Appends the stream of
 // test/support/disk-full-stream.ts with durability 'fsync', `concurrency` appends in flight
 // (group commit), until an append rejects; then tries three more appends and a sync, closes, and
 // exits 0.
@@ -39,6 +42,8 @@ function fatal(detail: string): never {
   say(`fatal ${detail.replaceAll('\n', ' ')}`);
   process.exit(1);
 }
+
+process.on('SIGXFSZ', () => undefined);
 
 const codeOf = (error: unknown) => (error as { code?: string })?.code ?? String(error);
 /** Open descriptors and what each points to (for a mismatch's diagnosis). */
