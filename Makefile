@@ -9,7 +9,7 @@ $(STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $(STAMP)
 
-.PHONY: install build typecheck lint test torture reliability-fast demo bench fixtures clean
+.PHONY: install build typecheck lint test torture reliability-fast demo bench bench-compare fixtures clean
 
 install: $(STAMP)
 
@@ -44,15 +44,32 @@ demo: build
 	rm -rf $(DEMO_DIR)
 	node dist/test/tools/demo.js $(DEMO_DIR)
 
-bench: build
+# The peers of the comparison (docs/benchmarks.md) are a package of their own, installed here
+# only: better-sqlite3 compiles from source for about a minute, so make test never needs it.
+PEERS := test/bench/peers
+PEERS_STAMP := $(PEERS)/node_modules/.install-stamp
+
+$(PEERS_STAMP): $(PEERS)/package.json $(PEERS)/package-lock.json
+	cd $(PEERS) && npm ci --no-audit --no-fund
+	@touch $(PEERS_STAMP)
+
+# Everything, then the comparison, which rewrites docs/benchmarks.md (about 10 minutes).
+bench: build $(PEERS_STAMP)
 	node dist/test/bench/append-bench.js
 	node --expose-gc dist/test/bench/replay-bench.js
 	node dist/test/bench/checkpoint-bench.js
 	node dist/test/bench/snapshot-bench.js
 	node dist/test/bench/codec-bench.js
+	node dist/test/bench/compare/compare-bench.js docs/benchmarks.md
+
+# Only the comparison. BENCH_RUNS=1 BENCH_W3=100000 make bench-compare for a quick look
+# (the report says which sizes it used).
+bench-compare: build $(PEERS_STAMP)
+	node dist/test/bench/compare/compare-bench.js docs/benchmarks.md
 
 fixtures: build
 	node dist/test/tools/make-fixtures.js fixtures/v1
+	node dist/test/tools/make-fixtures.js fixtures/v2
 
 clean:
 	rm -rf dist .demo
