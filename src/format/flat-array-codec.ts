@@ -10,18 +10,12 @@ const MAX_ELEMENTS = 0xffff;
 /** Scratch space for one encode; callers copy the result before the next encode. */
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
 /** Bytes `values` encode to (a view valid until the next call), or undefined: not flat. */
 export function packFlatArray(values: readonly unknown[]): Uint8Array | undefined {
   if (values.length > MAX_ELEMENTS) return undefined;
   let size = 3;
   for (const value of values) {
     if (typeof value === 'string') {
-      if (!isAscii(value)) return undefined;
       size += value.length + 5;
     } else if (typeof value === 'number' || typeof value === 'boolean' || value === null) {
       size += 9;
@@ -39,14 +33,17 @@ export function packFlatArray(values: readonly unknown[]): Uint8Array | undefine
     at += 2;
   }
   for (const value of values) {
-    if (typeof value === 'string') at = writeString(out, at, value);
-    else if (typeof value === 'number') at = writeNumber(out, at, value);
+    if (typeof value === 'string') {
+      at = writeString(out, at, value);
+      if (at < 0) return undefined;
+    } else if (typeof value === 'number') at = writeNumber(out, at, value);
     else if (value === null) out[at++] = 0xc0;
     else out[at++] = value ? 0xc3 : 0xc2;
   }
   return out.subarray(0, at);
 }
 
+/** Writes an ASCII string; -1 when it is not ASCII (the caller hands the value to msgpackr). */
 function writeString(out: Buffer, at: number, text: string): number {
   const n = text.length;
   if (n < 32) out[at++] = 0xa0 | n;
@@ -62,10 +59,10 @@ function writeString(out: Buffer, at: number, text: string): number {
     out.writeUInt32BE(n, at);
     at += 4;
   }
-  if (n < 64) {
-    for (let i = 0; i < n; i++) out[at + i] = text.charCodeAt(i);
-  } else {
-    out.write(text, at, n, 'latin1');
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    out[at + i] = c;
   }
   return at + n;
 }
@@ -117,22 +114,25 @@ function malformed(what: string): Error {
 }
 
 /**
- * The array `bytes` holds, when it is a flat array of ASCII strings, numbers, booleans and nils;
+ * The array `bytes` holds in [start, end), when it is a flat array of ASCII strings, numbers, booleans and nils;
  * undefined for any other msgpack value (decode it with msgpackr). Throws on malformed bytes.
  */
-export function unpackFlatArray(bytes: Uint8Array): unknown[] | undefined {
+export function unpackFlatArray(
+  bytes: Uint8Array,
+  start = 0,
+  end = bytes.length,
+): unknown[] | undefined {
   const b = bytes as Buffer;
-  const end = b.length;
-  if (end === 0) throw malformed('empty payload');
-  const first = b[0]!;
+  if (end <= start) throw malformed('empty payload');
+  const first = b[start]!;
   let count: number;
   let at: number;
   if ((first & 0xf0) === 0x90) {
     count = first & 0x0f;
-    at = 1;
-  } else if (first === 0xdc && end >= 3) {
-    count = (b[1]! << 8) | b[2]!;
-    at = 3;
+    at = start + 1;
+  } else if (first === 0xdc && end - start >= 3) {
+    count = (b[start + 1]! << 8) | b[start + 2]!;
+    at = start + 3;
   } else {
     return undefined;
   }
@@ -177,7 +177,11 @@ function ascii(b: Buffer, at: number, n: number, end: number): string {
     return text;
   }
   for (let i = at; i < at + n; i++) if (b[i]! > 0x7f) throw notFlat;
-  return b.toString('latin1', at, at + n);
+  // Buffer's own latin1Slice: toString() would check its arguments again on every string.
+  return (b as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(
+    at,
+    at + n,
+  );
 }
 
 const scalar = { value: undefined as unknown, next: 0 };

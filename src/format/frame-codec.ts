@@ -87,7 +87,7 @@ export function placeFrame(
   out[at + Off.reserved] = 0;
   out[at + Off.reserved + 1] = 0;
   out.set(payload, at + Off.payload);
-  out.fill(0, at + Off.payload + payload.length, at + size);
+  for (let i = at + Off.payload + payload.length; i < at + size; i++) out[i] = 0; // < 8 bytes
   return size;
 }
 

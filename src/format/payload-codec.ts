@@ -30,6 +30,7 @@ export function packPayload(value: unknown): Uint8Array {
   return (Array.isArray(value) && packFlatArray(value)) || packr.pack(value);
 }
 
-export function decodePayload(bytes: Uint8Array): unknown {
-  return unpackFlatArray(bytes) ?? unpackr.unpack(bytes);
+/** Decodes the payload in bytes[start, end) (the whole of `bytes` by default). */
+export function decodePayload(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
+  return unpackFlatArray(bytes, start, end) ?? unpackr.unpack(bytes.subarray(start, end));
 }

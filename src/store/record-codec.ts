@@ -22,12 +22,13 @@ import {
 /** Status codes of a v2 completion: the index in this list (never reordered, only appended). */
 const statusCodes: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
+/** The fields up to the last one present; absent ones before it as nil. */
 function trimmed(fields: unknown[]): unknown[] {
   let end = fields.length;
   while (end > 0 && fields[end - 1] === undefined) end--;
-  fields.length = end;
-  for (let i = 0; i < end; i++) if (fields[i] === undefined) fields[i] = null;
-  return fields;
+  const out = end === fields.length ? fields : fields.slice(0, end);
+  for (let i = 0; i < end; i++) if (out[i] === undefined) out[i] = null;
+  return out;
 }
 
 /** v2, type 1: [executionId, actionId, source, executionType, attempt, startedAt, attributes?] */

@@ -49,7 +49,8 @@ export class AppendArena {
     }
     const start = this.#used;
     try {
-      records.forEach((record, index) => {
+      for (let index = 0; index < records.length; index++) {
+        const record = records[index]!;
         if (!Number.isInteger(record?.type) || record.type < 1 || record.type > 255) {
           throw new WalValidationError(
             ErrorCode.invalidArgument,
@@ -75,7 +76,7 @@ export class AppendArena {
           firstLsn + index,
           continues,
         );
-      });
+      }
     } catch (error) {
       this.#used = start;
       throw error;

@@ -37,15 +37,18 @@ export class SegmentCursor {
     return this.#bytesRead;
   }
 
+  /** The one object view() returns, refilled by every call (a frame is checked per view). */
+  #view: { bytes: Buffer; index: number } = { bytes: Buffer.alloc(0), index: 0 };
+
   /**
    * Returns a buffer and the index inside it where file offset `at` starts, with at least `n`
-   * bytes available; undefined when the file ends before at + n. The buffer is reused by the
-   * next call: copy what must outlive it.
+   * bytes available; undefined when the file ends before at + n. The returned object and the
+   * buffer are reused by the next call: read what you need from them first.
    */
   view(at: number, n: number): { bytes: Buffer; index: number } | undefined {
     if (at + n > this.fileBytes) return undefined;
     if (at >= this.#windowStart && at + n <= this.#windowStart + this.#windowBytes) {
-      return { bytes: this.#buffer, index: at - this.#windowStart };
+      return this.#at(at - this.#windowStart);
     }
     const want = Math.min(Math.max(n, this.#chunkBytes), this.fileBytes - at);
     if (this.#buffer.length < want) this.#buffer = Buffer.allocUnsafe(want);
@@ -59,6 +62,12 @@ export class SegmentCursor {
     this.#windowStart = at;
     this.#windowBytes = got;
     if (got < n) return undefined;
-    return { bytes: this.#buffer, index: 0 };
+    return this.#at(0);
+  }
+
+  #at(index: number): { bytes: Buffer; index: number } {
+    this.#view.bytes = this.#buffer;
+    this.#view.index = index;
+    return this.#view;
   }
 }

@@ -11,7 +11,6 @@ import {
 import {
   type FrameHeader,
   frameChecksumMatches,
-  framePayload,
   readFrameHeader,
   readUint53,
 } from '../format/frame-codec.js';
@@ -75,7 +74,11 @@ function checkFrame(
     return {
       ok: true,
       header,
-      value: decodePayload(framePayload(whole.bytes, whole.index, header)),
+      value: decodePayload(
+        whole.bytes,
+        whole.index + FrameOffset.payload,
+        whole.index + FrameOffset.payload + header.payloadBytes,
+      ),
     };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
