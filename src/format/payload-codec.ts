@@ -2,7 +2,7 @@
 // self-contained (no shared structures), maps decode to plain objects, 64-bit integers to
 // numbers. msgpack never detects damage; that is the CRC's job.
 import { Packr, Unpackr } from 'msgpackr';
-import { packFlatArray, unpackFlatArray } from './flat-array-codec.js';
+import { packFlatArray } from './flat-array-codec.js';
 
 const options = {
   useRecords: false,
@@ -32,5 +32,5 @@ export function packPayload(value: unknown): Uint8Array {
 
 /** Decodes the payload in bytes[start, end) (the whole of `bytes` by default). */
 export function decodePayload(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
-  return unpackFlatArray(bytes, start, end) ?? unpackr.unpack(bytes.subarray(start, end));
+  return unpackr.unpack(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
 }

@@ -1,10 +1,9 @@
 // The flat-array fast path must be msgpackr, only faster: the same bytes for every flat array,
-// the same values for every encoding of its scalars, and on any other input either the same
-// result as msgpackr or a hand-off to it (undefined). Property-based over fast-check's values.
+// and on any other input a hand-off to msgpackr (undefined). Property-based over fast-check.
 import fc from 'fast-check';
 import { Packr, Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { packFlatArray, unpackFlatArray } from '../../src/format/flat-array-codec.js';
+import { packFlatArray } from '../../src/format/flat-array-codec.js';
 import { decodePayload, encodePayload } from '../../src/format/payload-codec.js';
 
 const options = {
@@ -55,48 +54,16 @@ describe('the flat-array msgpack fast path', () => {
     );
   });
 
-  it('decodes them to what msgpackr decodes, and hands everything else over', () => {
-    fc.assert(
-      fc.property(flat, (values) => {
-        const bytes = packr.pack(values);
-        expect(unpackFlatArray(bytes)).toEqual(unpackr.unpack(bytes));
-      }),
-      { numRuns: 2000 },
-    );
+  it('hands everything else to msgpackr, and payloads round-trip either way', () => {
     for (const other of [{ a: 1 }, ['é'], [{ m: 1 }], 'text', 7, [[1]], [new Uint8Array(2)]]) {
-      expect(unpackFlatArray(packr.pack(other))).toBeUndefined();
+      if (Array.isArray(other)) expect(packFlatArray(other)).toBeUndefined();
       expect(decodePayload(encodePayload(other))).toEqual(unpackr.unpack(packr.pack(other)));
     }
-  });
-
-  it('reads the scalar forms msgpackr never writes (int8..64, uint64, float32, str16)', () => {
-    const bytes = Buffer.from([
-      0x97, 0xd0, 0x85, 0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xcf, 0, 0, 0, 1, 0,
-      0, 0, 2, 0xca, 0x3f, 0xc0, 0, 0, 0xda, 0, 2, 0x68, 0x69, 0xd1, 0xff, 0x00, 0xd2, 0xff, 0xff,
-      0xff, 0x00,
-    ]);
-    expect(unpackFlatArray(bytes)).toEqual([-123, -2, 2 ** 32 + 2, 1.5, 'hi', -256, -256]);
-    expect(unpackFlatArray(bytes)).toEqual(unpackr.unpack(bytes));
-  });
-
-  it('agrees with msgpackr on random and mutated bytes: the same value, or both throw', () => {
-    const outcome = (decode: () => unknown) => {
-      try {
-        return { value: decode() };
-      } catch {
-        return { threw: true };
-      }
-    };
     fc.assert(
-      fc.property(flat, fc.nat(), fc.integer({ min: 0, max: 255 }), (values, where, byte) => {
-        const bytes = Buffer.from(packr.pack(values));
-        bytes[where % bytes.length] = byte;
-        const ours = outcome(() => unpackFlatArray(bytes) ?? unpackr.unpack(bytes));
-        const theirs = outcome(() => unpackr.unpack(bytes));
-        if ('threw' in ours) expect(theirs).toEqual(ours);
-        else if (!('threw' in theirs)) expect(ours.value).toEqual(theirs.value);
+      fc.property(flat, (values) => {
+        expect(decodePayload(encodePayload(values))).toEqual(unpackr.unpack(packr.pack(values)));
       }),
-      { numRuns: 3000 },
+      { numRuns: 500 },
     );
   });
 });
