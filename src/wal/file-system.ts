@@ -2,9 +2,8 @@
 // these calls, so tests can wrap it with faults (test/support/faulty-fs.ts, crash-fs.ts) without
 // mocking any module. Every call is synchronous; fdatasync returns a promise so that a seam may
 // make it asynchronous, but the node one calls fdatasyncSync: measured here, the thread-pool hop
-// of an async fdatasync cost more than it overlapped (a WalWriter with 256 concurrent appenders
-// made 230k durable records/s async, 417k sync; one appender 4.1k/s async, 6.0k/s sync; see
-// docs/benchmarks.md). The event loop is so blocked for one fdatasync at a time, never more:
+// of an async fdatasync cost more than it overlapped (docs/durability.md#group-commit, `make
+// bench` append table). The event loop is so blocked for one fdatasync at a time, never more:
 // appends made meanwhile queue and go into the next group.
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
