@@ -31,6 +31,11 @@ export interface CheckpointPayload {
   /** Segment holding record `lsn` and its salt: ties the checkpoint to this very log. */
   segment: string | undefined;
   salt: number | undefined;
+  /**
+   * Byte offset in `segment` where record lsn + 1 starts (or will): open starts reading there
+   * instead of at the segment's first frame, after checking it. Absent when it was not known.
+   */
+  resumeOffset?: number;
   createdAt: number;
   state: JournalSnapshot;
 }
@@ -133,6 +138,12 @@ export function checkLogAgainstCheckpoint(
   }
 }
 
+/** What the checkpointer needs of the writer. */
+export interface CheckpointedLog {
+  sync(): Promise<void>;
+  positionAfter(lsn: number): { segment: string; offset: number } | undefined;
+}
+
 export interface CheckpointerOptions {
   /** Write a checkpoint after this many bytes of appends; 0: only when asked. */
   everyBytes: number;
@@ -143,7 +154,7 @@ export class Checkpointer {
   #fs: FileSystem;
   #dir: string;
   #options: CheckpointerOptions;
-  #sync: () => Promise<void>;
+  #log: CheckpointedLog;
   #lsn: number;
   #running: Promise<CheckpointResult> | undefined;
   #bytesAtLast = 0;
@@ -153,13 +164,13 @@ export class Checkpointer {
     fs: FileSystem,
     dir: string,
     lsn: number,
-    sync: () => Promise<void>,
+    log: CheckpointedLog,
     options: CheckpointerOptions,
   ) {
     this.#fs = fs;
     this.#dir = dir;
     this.#lsn = lsn;
-    this.#sync = sync;
+    this.#log = log;
     this.#options = options;
     const { retention } = options;
     if (retention) checkPolicy(retention);
@@ -207,7 +218,7 @@ export class Checkpointer {
     const snapshot = snapshotState(state);
     const lsn = snapshot.lastLsn;
     // Everything folded was written; make it durable before a checkpoint can reflect it.
-    await this.#sync();
+    await this.#log.sync();
     const segments = statSegments(this.#fs, this.#dir);
     const holder = segments.filter((s) => s.baseLsn <= lsn).at(-1);
     const payload: CheckpointPayload = {
@@ -217,6 +228,8 @@ export class Checkpointer {
       createdAt: Date.now(),
       state: snapshot,
     };
+    const position = this.#log.positionAfter(lsn);
+    if (position && position.segment === holder?.name) payload.resumeOffset = position.offset;
     const bytes = encodePayload(payload);
     const name = await writeCheckpoint(this.#fs, this.#dir, lsn, bytes);
     this.#lsn = lsn;

@@ -60,6 +60,11 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
   const { loaded, rejected } = loadCheckpointState(fs, path, limits);
   const state = loaded?.state ?? new JournalState(limits);
   const fromLsn = loaded ? loaded.checkpoint.lsn + 1 : undefined;
+  const { segment, resumeOffset } = loaded?.checkpoint ?? {};
+  const resumeAt =
+    segment !== undefined && resumeOffset !== undefined
+      ? { segment, offset: resumeOffset }
+      : undefined;
   const fold = (record: WalRecord) => applyRecord(state, record);
   const checkpoint = loaded
     ? { name: loaded.checkpoint.name, lsn: loaded.checkpoint.lsn }
@@ -67,7 +72,7 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
   if (options.readOnly) {
     const scan = replayLog(
       path,
-      { recovery: options.recovery, onProgress: options.onProgress, fromLsn, fs },
+      { recovery: options.recovery, onProgress: options.onProgress, fromLsn, resumeAt, fs },
       fold,
     );
     checkLogAgainstCheckpoint(fs, path, scan, loaded?.checkpoint, rejected);
@@ -106,6 +111,7 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
       lockStaleMs: options.lockStaleMs,
       onProgress: options.onProgress,
       fromLsn,
+      resumeAt,
       fs,
     },
     fold,
@@ -113,16 +119,10 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
   try {
     const { scan, repair, removedTempFiles } = writer.openReport;
     checkLogAgainstCheckpoint(fs, path, scan, loaded?.checkpoint, rejected);
-    const checkpointer = new Checkpointer(
-      fs,
-      path,
-      loaded?.checkpoint.lsn ?? 0,
-      () => writer.sync(),
-      {
-        everyBytes: options.checkpointEveryBytes ?? defaults.checkpointEveryBytes,
-        retention: options.retention,
-      },
-    );
+    const checkpointer = new Checkpointer(fs, path, loaded?.checkpoint.lsn ?? 0, writer, {
+      everyBytes: options.checkpointEveryBytes ?? defaults.checkpointEveryBytes,
+      retention: options.retention,
+    });
     const report = reportFrom(
       scan,
       repair,

@@ -21,6 +21,7 @@ import {
   maxLsnIn,
   type WalRecord,
   type WalkEnd,
+  resumesAt,
   walkFrames,
 } from './segment-reader.js';
 
@@ -28,8 +29,19 @@ export interface ReadLogOptions {
   mode: RecoveryMode;
   /** Records below this LSN are not yielded; whole segments below it are not even read. */
   fromLsn?: number;
+  /**
+   * Where record `fromLsn` starts, as a checkpoint recorded it: that segment is read from this
+   * offset if a frame with LSN fromLsn checks there (or the data ends there); else from its first
+   * frame, as without it.
+   */
+  resumeAt?: ResumePoint;
   chunkBytes?: number;
   onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
+}
+
+export interface ResumePoint {
+  segment: string;
+  offset: number;
 }
 
 export type SegmentStatus = 'ok' | 'torn-tail' | 'damaged' | 'skipped' | 'unread';
@@ -245,6 +257,18 @@ export function* readLog(
       let from = SEGMENT_HEADER_BYTES;
       let lsn = header.baseLsn;
       const maxLsn = maxLsnIn(header.baseLsn, fileBytes);
+      const resume = options.resumeAt;
+      if (
+        resume?.segment === entry.name &&
+        fromLsn > header.baseLsn &&
+        (expectedLsn === undefined || expectedLsn === header.baseLsn) &&
+        resumesAt(seg.cursor, resume.offset, header.salt, fromLsn, header.version)
+      ) {
+        from = resume.offset;
+        lsn = fromLsn;
+        summary.goodOffset = from;
+        summary.lastLsn = fromLsn - 1;
+      }
       for (;;) {
         const walk = walkFrames(seg.cursor, {
           from,

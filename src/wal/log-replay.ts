@@ -1,13 +1,15 @@
 // Read-only access to a log: no lock, never a change on disk, safe beside a live writer (it
 // reads each segment only up to the size it had when reached).
 import { nodeFileSystem, type FileSystem } from './file-system.js';
-import { readLog, type ScanReport } from './log-reader.js';
+import { type ResumePoint, readLog, type ScanReport } from './log-reader.js';
 import type { RecoveryMode } from './recovery-policy.js';
 import type { WalRecord } from './segment-reader.js';
 
 export interface ReplayOptions {
   recovery?: RecoveryMode;
   fromLsn?: number;
+  /** Where record fromLsn starts, if known (a checkpoint's resume point); checked before use. */
+  resumeAt?: ResumePoint;
   fs?: FileSystem;
   onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
 }
@@ -21,6 +23,7 @@ export function replayLog(
   const scan = readLog(options.fs ?? nodeFileSystem, dir, {
     mode: options.recovery ?? 'tolerate-tail',
     fromLsn: options.fromLsn,
+    resumeAt: options.resumeAt,
     onProgress: options.onProgress,
   });
   for (;;) {
@@ -38,6 +41,7 @@ export function iterateLog(
   return readLog(options.fs ?? nodeFileSystem, dir, {
     mode: options.recovery ?? 'tolerate-tail',
     fromLsn: options.fromLsn,
+    resumeAt: options.resumeAt,
     onProgress: options.onProgress,
   });
 }

@@ -162,6 +162,24 @@ export function* walkFrames(
   return { kind: 'end', goodOffset, nextLsn: lsn };
 }
 
+/**
+ * Whether a walk may start at `offset` with LSN `lsn` (a checkpoint's resume point): the data
+ * ends there, or a frame with that LSN checks there. Anything else and the caller walks from
+ * the segment's first frame instead.
+ */
+export function resumesAt(
+  cursor: SegmentCursor,
+  offset: number,
+  salt: number,
+  lsn: number,
+  version: number,
+): boolean {
+  if (offset < SEGMENT_HEADER_BYTES || offset > cursor.fileBytes || offset % 8 !== 0) return false;
+  if (offset === cursor.fileBytes) return true;
+  if (checkFrame(cursor, offset, salt, lsn, false).ok) return true;
+  return version >= ZERO_FILL_VERSION && zeroToEnd(cursor, offset);
+}
+
 /** True when every byte from `at` to the end of the file is zero (read a window at a time). */
 export function zeroToEnd(cursor: SegmentCursor, at: number): boolean {
   const step = 64 * 1024;

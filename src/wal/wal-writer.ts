@@ -80,6 +80,8 @@ export class WalWriter {
   #writeCount = 0;
   /** settings.preallocateBytes until a preallocation finds no room, then 0. */
   #preallocateBytes: number;
+  /** Where the last record written ends: what a checkpoint of that record can resume at. */
+  #written: { lsn: number; segment: string; offset: number } | undefined;
 
   private constructor(
     dir: string,
@@ -136,6 +138,7 @@ export class WalWriter {
         readLog(fs, dir, {
           mode: settings.recovery,
           fromLsn: options.fromLsn,
+          resumeAt: options.resumeAt,
           onProgress: options.onProgress,
         }),
         onRecord,
@@ -167,6 +170,9 @@ export class WalWriter {
         removedTempFiles,
       });
       writer.#durableToEnd = segment !== undefined;
+      if (segment && nextLsn > segment.baseLsn) {
+        writer.#written = { lsn: nextLsn - 1, segment: segment.name, offset: segment.bytes };
+      }
       if (failure) writer.#fail(lockLostError(dir, failure));
       return writer;
     } catch (error) {
@@ -186,6 +192,17 @@ export class WalWriter {
   /** LSN the next appended record will get. */
   get nextLsn(): number {
     return this.#nextLsn;
+  }
+
+  /**
+   * Segment and offset where the record after `lsn` starts (or will), when `lsn` is the last
+   * record written; undefined otherwise. A checkpoint of `lsn` stores it so that open can start
+   * reading there (docs/format.md#checkpoint-files).
+   */
+  positionAfter(lsn: number): { segment: string; offset: number } | undefined {
+    const written = this.#written;
+    if (!written || written.lsn !== lsn) return undefined;
+    return { segment: written.segment, offset: written.offset };
   }
 
   get failure(): WalFailedError | undefined {
@@ -362,6 +379,12 @@ export class WalWriter {
     }
     const segment = this.#segment!;
     this.#writeBytes(segment, staged.subarray(unwritten));
+    const last = group[group.length - 1]!;
+    this.#written = {
+      lsn: last.firstLsn + last.batch.count - 1,
+      segment: segment.name,
+      offset: segment.bytes,
+    };
     crashPoint?.('append:after-write');
     if (this.#settings.durability === 'fsync') {
       const writes = this.#writeCount;

@@ -4,6 +4,7 @@
 import { ErrorCode, WalValidationError } from '../errors.js';
 import { defaults, FORMAT_BATCH_BYTES_MAX, FORMAT_PAYLOAD_BYTES_MAX } from '../limits.js';
 import type { FileSystem } from './file-system.js';
+import type { ResumePoint } from './log-reader.js';
 import type { RecoveryMode } from './recovery-policy.js';
 
 export const Durability = { fsync: 'fsync', interval: 'interval', none: 'none' } as const;
@@ -28,6 +29,8 @@ export interface WalWriterOptions {
   onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
   /** Replay starts at this LSN (records below it are not handed to onRecord). */
   fromLsn?: number;
+  /** Where record fromLsn starts, if known (a checkpoint's resume point); checked before use. */
+  resumeAt?: ResumePoint;
 }
 
 export interface RecordInput {
@@ -41,7 +44,9 @@ export interface AppendResult {
   lastLsn: number;
 }
 
-export type Settings = Required<Omit<WalWriterOptions, 'fs' | 'onProgress' | 'fromLsn'>>;
+export type Settings = Required<
+  Omit<WalWriterOptions, 'fs' | 'onProgress' | 'fromLsn' | 'resumeAt'>
+>;
 
 export function resolveSettings(options: WalWriterOptions): Settings {
   const settings: Settings = {
