@@ -128,8 +128,12 @@ export class WriterLock {
   /** Whether this process still owns the lock: the owner file it created is in place. */
   holds(): boolean {
     if (this.#released) return false;
-    const now = nodeFs.statSync(this.#ownerPath, { bigint: true, throwIfNoEntry: false });
-    return now !== undefined && now.ino === this.#ownerInode;
+    try {
+      const now = nodeFs.statSync(this.#ownerPath, { bigint: true, throwIfNoEntry: false });
+      return now !== undefined && now.ino === this.#ownerInode;
+    } catch {
+      return false; // Cannot tell (EACCES, EIO, ...): not held, as a missing file.
+    }
   }
 
   /** Throws unless this process still owns the lock. */
