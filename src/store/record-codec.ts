@@ -49,10 +49,13 @@ export function startedToWire(p: StartedPayload): unknown[] {
  * metrics?, source?, executionType?]
  */
 export function completedToWire(p: CompletedPayload): unknown[] {
+  const code = statusCodes.indexOf(p.status);
+  // A status added to ExecutionStatus but not here would write -1 and poison every later open.
+  if (code < 0) throw new Error(`status '${p.status}' has no code in record-codec.ts`);
   return trimmed([
     p.executionId,
     p.actionId,
-    statusCodes.indexOf(p.status),
+    code,
     p.durationMs,
     p.completedAt,
     p.output,

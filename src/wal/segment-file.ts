@@ -18,6 +18,8 @@ export class SegmentFile {
   readonly path: string;
   readonly baseLsn: number;
   readonly salt: number;
+  /** Format version of its header: a writer appends only to a segment of its own version. */
+  readonly version: number;
   #fs: FileSystem;
   #fd: number;
   #bytes: number;
@@ -32,8 +34,10 @@ export class SegmentFile {
     salt: number,
     fd: number,
     bytes: number,
+    version: number,
     allocated = bytes,
   ) {
+    this.version = version;
     this.#fs = fs;
     this.name = name;
     this.path = join(dir, name);
@@ -62,7 +66,7 @@ export class SegmentFile {
       fs.close(fd);
       throw error;
     }
-    return new SegmentFile(fs, dir, name, baseLsn, salt, fd, header.length);
+    return new SegmentFile(fs, dir, name, baseLsn, salt, fd, header.length, FORMAT_VERSION);
   }
 
   /** Opens an existing segment to append after its last whole batch at `bytes`. */
@@ -73,10 +77,11 @@ export class SegmentFile {
     baseLsn: number,
     salt: number,
     bytes: number,
+    version: number,
   ): SegmentFile {
     const fd = fs.open(join(dir, name), 'readWrite');
     try {
-      return new SegmentFile(fs, dir, name, baseLsn, salt, fd, bytes, fs.size(fd));
+      return new SegmentFile(fs, dir, name, baseLsn, salt, fd, bytes, version, fs.size(fd));
     } catch (error) {
       fs.close(fd);
       throw error;
@@ -104,7 +109,16 @@ export class SegmentFile {
       throw error;
     }
     this.close();
-    return new SegmentFile(fs, dir, this.name, this.baseLsn, this.salt, fd, this.#bytes);
+    return new SegmentFile(
+      fs,
+      dir,
+      this.name,
+      this.baseLsn,
+      this.salt,
+      fd,
+      this.#bytes,
+      this.version,
+    );
   }
 
   /** Bytes in the segment, header included: where the next frame goes. */
@@ -139,7 +153,8 @@ export class SegmentFile {
 
   /** Cuts the zeros written ahead (before sealing or closing). True when it changed the file. */
   trimToData(): boolean {
-    if (this.#allocated <= this.#bytes) return false;
+    // The file size, not #allocated: zeros a failed preallocation left are cut too.
+    if (this.#allocated <= this.#bytes && this.#fs.size(this.#fd) <= this.#bytes) return false;
     this.#fs.truncate(this.#fd, this.#bytes);
     this.#allocated = this.#bytes;
     return true;
@@ -173,11 +188,16 @@ export function reopenLastSegment(
   );
   const last = usable.at(-1);
   if (!last || last.salt === undefined) return undefined;
-  // A segment of an older version is sealed as it is: what this writer appends may use features
-  // its version does not have, so it goes into a new segment (rotation) instead.
-  if (last.version !== FORMAT_VERSION) return undefined;
   try {
-    return SegmentFile.openForAppend(fs, dir, last.name, last.baseLsn, last.salt, last.goodOffset);
+    return SegmentFile.openForAppend(
+      fs,
+      dir,
+      last.name,
+      last.baseLsn,
+      last.salt,
+      last.goodOffset,
+      last.version ?? FORMAT_VERSION,
+    );
   } catch (error) {
     throw ioError('opening for append', join(dir, last.name), error);
   }

@@ -3,7 +3,7 @@
 // (docs/durability.md). After any write or sync failure it is failed: every pending and later
 // append rejects until the log is reopened; a sync is never retried and then acknowledged.
 import { join } from 'node:path';
-import { FrameFlag, LSN_MAX, SEGMENT_HEADER_BYTES } from '../format/constants.js';
+import { FORMAT_VERSION, FrameFlag, LSN_MAX, SEGMENT_HEADER_BYTES } from '../format/constants.js';
 import { sealFrame } from '../format/frame-codec.js';
 import {
   ErrorCode,
@@ -160,10 +160,18 @@ export class WalWriter {
       }
       // What a crashed predecessor left in the page cache becomes durable before this writer's
       // first frame may claim to be a sync point.
-      await segment?.sync().catch((error: unknown) => {
-        segment.close();
-        throw ioError('syncing', join(dir, segment.name), error);
+      const last = segment;
+      await last?.sync().catch((error: unknown) => {
+        last.close();
+        throw ioError('syncing', join(dir, last.name), error);
       });
+      // A segment of an older version, synced (and moved) like any last segment above, is then
+      // sealed as it is: what this writer appends may use features its version does not have,
+      // so it goes into a new segment (rotation at the first append).
+      if (segment && segment.version !== FORMAT_VERSION) {
+        segment.close();
+        segment = undefined;
+      }
       writer = new WalWriter(dir, fs, settings, lock, segment, nextLsn, {
         scan,
         repair,

@@ -101,4 +101,22 @@ describe('preallocation', () => {
     await writer.close();
     expect(readAll(dir).records).toHaveLength(10);
   });
+
+  it('a log whose last segment is v1: open syncs it, then appends go to a new v2 segment', async () => {
+    const fixture = new URL('../../fixtures/v1/basic/', import.meta.url);
+    const dir = join(tempDir('preallocation-v1'), 'log');
+    cpSync(fixture, dir, { recursive: true, filter: (src) => !src.endsWith('expected.json') });
+    const fs = new FaultyFileSystem();
+    const writer = await WalWriter.open(dir, { fs });
+    // What a crashed v1 writer left in the page cache is made durable before anything is built
+    // on it (a checkpoint, a new segment), exactly as for a last segment of this version.
+    expect(fs.calls.fdatasync).toBe(1);
+    const v1 = segmentNames(dir)[0]!;
+    const v1Bytes = readFileSync(join(dir, v1));
+    await writer.append([recordOf(99, 50)]);
+    await writer.close();
+    expect(segmentNames(dir)).toHaveLength(2);
+    expect(readFileSync(join(dir, v1)).equals(v1Bytes)).toBe(true);
+    expect(readAll(dir).records.at(-1)!.lsn).toBe(13);
+  });
 });
