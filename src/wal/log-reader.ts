@@ -268,6 +268,10 @@ export function* readLog(
         lsn = fromLsn;
         summary.goodOffset = from;
         summary.lastLsn = fromLsn - 1;
+        // The records before the resume point are there (a frame or the end checked at it):
+        // the first LSN read is this segment's, as a walk from its first frame would say.
+        report.firstLsn ??= header.baseLsn;
+        report.lastLsn = fromLsn - 1;
       }
       for (;;) {
         const walk = walkFrames(seg.cursor, {

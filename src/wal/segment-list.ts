@@ -65,15 +65,30 @@ export function statSegments(fs: FileSystem, dir: string): SegmentStat[] {
   });
 }
 
-/** The salt in a segment's header, or undefined when the header does not check. */
+/**
+ * The salt in a segment's header, or undefined when the header does not check. A failed open or
+ * read is WAL_IO (with the cause), like every other read of the log.
+ */
 export function segmentSalt(fs: FileSystem, dir: string, name: string): number | undefined {
-  const fd = fs.open(join(dir, name), 'read');
+  const path = join(dir, name);
+  let fd: number;
+  try {
+    fd = fs.open(path, 'read');
+  } catch (error) {
+    throw ioError('opening', path, error);
+  }
   try {
     const head = Buffer.alloc(SEGMENT_HEADER_BYTES);
     readFully(fs, fd, head, 0, SEGMENT_HEADER_BYTES, 0);
     const verdict = decodeSegmentHeader(head);
     return verdict.kind === 'ok' ? verdict.header.salt : undefined;
+  } catch (error) {
+    throw ioError('reading the header of', path, error);
   } finally {
-    fs.close(fd);
+    try {
+      fs.close(fd);
+    } catch {
+      // A read-only descriptor: a failed close loses nothing.
+    }
   }
 }

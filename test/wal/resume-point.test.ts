@@ -54,6 +54,8 @@ describe("a checkpoint's resume point", () => {
     const resumed = read(dir, 51, positions.get(50));
     expect(resumed.records).toEqual([]);
     expect(resumed.report.segments[0]!.lastLsn).toBe(50);
+    // The report says what a walk from the segment's first frame would: records 1..50 are there.
+    expect([resumed.report.firstLsn, resumed.report.lastLsn]).toEqual([1, 50]);
     const writer = await WalWriter.open(dir, {
       fromLsn: 51,
       resumeAt: { segment: segmentNames(dir)[0]!, offset: positions.get(50)! },
