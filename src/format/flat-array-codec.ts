@@ -1,9 +1,10 @@
 // A fast path for the payloads format v2 writes most: msgpack arrays of scalars (ASCII strings,
 // numbers, booleans, nil). It produces exactly the bytes msgpackr would (checked byte for byte
 // by test/format/flat-array-codec.test.ts); anything else (a map inside, a non-ASCII string) is
-// left to msgpackr by returning undefined. Measured on this project's VM with the benchmark's
-// completion record: ~1.3x msgpackr's encodes/s. Decoding stays with msgpackr: a decoder
-// written the same way was slower than msgpackr's (~2.5M against ~3.8M arrays/s).
+// left to msgpackr by returning undefined. `make bench` (codec table) measures it against
+// msgpackr alone on the benchmark's completion record (~1.3x the encodes/s on this VM). Decoding
+// stays with msgpackr: a decoder written the same way measured slower (~2.5M against ~3.8M
+// arrays/s, one A/B run) and was not kept.
 
 const MAX_ELEMENTS = 0xffff;
 

@@ -18,8 +18,8 @@
 //    open descriptor is what makes the inode a safe identity: ext4 hands a new file the inode
 //    of one just deleted, but an inode that is still open is not free, so a successor's owner
 //    file can never get it. One stat per check, instead of open + read + close of the file
-//    (measured: a single awaited WalWriter appender, median of 6 runs, ~7.4k -> ~8.2k durable
-//    appends/s on the noisy 2-core VM). A writer paused past the stale window fails instead of
+//    (one A/B, not a make bench row: a single awaited WalWriter appender, median of 6 runs,
+//    ~7.4k -> ~8.2k durable appends/s on the noisy 2-core VM). A writer paused past the stale window fails instead of
 //    writing.
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';

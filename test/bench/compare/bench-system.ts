@@ -18,10 +18,9 @@ export interface BenchSystem {
   config: Partial<Record<Workload, string>>;
   open(dir: string, workload: 'W1' | 'W2' | 'W3', variant: string): Promise<Sink>;
   replay(dir: string, fold: Fold, variant: string): Promise<void>;
-  /**
-   * Untimed preparation of a copy of W3's data set for a W4 or W5 variant that needs one (a
-   * checkpoint, an index, no checkpoint), if any.
-   */
+  /** The W4/W5 variants that run on a prepared copy of W3's data set (see prepare). */
+  prepared?: string[];
+  /** Untimed preparation of that copy: a checkpoint, an index, no checkpoint. */
   prepare?(dir: string, variant: string): Promise<void>;
   answer(dir: string, actionId: string, variant: string): Promise<Totals>;
 }

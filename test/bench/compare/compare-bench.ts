@@ -75,7 +75,7 @@ for (const workload of ['W4', 'W5'] as const) {
   for (const system of chosen) {
     for (const variant of variantsOf(system, workload)) {
       const data = loaded.get(system.name)!;
-      if (system.prepare && variant !== 'log reader') {
+      if (system.prepared?.includes(variant)) {
         const copy = `${data}-${variant.replace(/\W+/g, '_')}`;
         cpSync(data, copy, { recursive: true });
         child([system.name, workload, variant, copy, 'prepare']);

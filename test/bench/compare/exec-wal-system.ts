@@ -64,8 +64,9 @@ export const execWalSystem: BenchSystem = {
     }
   },
 
+  prepared: ['WalStore.open, no checkpoint', 'checkpoint', 'no checkpoint'],
+
   async prepare(dir, variant) {
-    if (variant === 'log reader') return;
     if (variant === 'checkpoint') {
       const store = await WalStore.open(journal(dir));
       await store.checkpoint();

@@ -93,8 +93,9 @@ export const sqliteSystem: BenchSystem = {
     db.close();
   },
 
-  async prepare(dir, variant) {
-    if (variant !== 'indexed') return;
+  prepared: ['indexed'],
+
+  async prepare(dir) {
     const db = openSqlite(dbPath(dir));
     db.exec(
       'CREATE INDEX IF NOT EXISTS executions_by_action ON executions (action_id, success, duration_ms)',
