@@ -17,6 +17,8 @@ export const ErrorCode = {
   segmentGone: 'WAL_SEGMENT_GONE',
   checkpointMismatch: 'WAL_CHECKPOINT_MISMATCH',
   checkpointMissing: 'WAL_CHECKPOINT_MISSING',
+  illegalTransition: 'WAL_ILLEGAL_TRANSITION',
+  unknownExecution: 'WAL_UNKNOWN_EXECUTION',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -80,6 +82,33 @@ export class WalValidationError extends WalError {
     message: string,
   ) {
     super(code, message);
+  }
+}
+
+/**
+ * A call asked for a lifecycle step its execution's state does not allow (docs/lifecycle.md):
+ * progress after completion, completing a cancelled execution, a second completion, a reused
+ * id. Nothing was written. `code` is WAL_ILLEGAL_TRANSITION, or WAL_UNKNOWN_EXECUTION when the
+ * journal has never seen (or no longer remembers) the execution.
+ */
+export class WalStateError extends WalError {
+  readonly executionId: string;
+  readonly state: string;
+  readonly event: string;
+  readonly legal: readonly string[];
+  constructor(executionId: string, state: string, event: string, legal: readonly string[]) {
+    const code = state === 'unknown' ? ErrorCode.unknownExecution : ErrorCode.illegalTransition;
+    const where =
+      state === 'unknown' ? 'the journal does not know it' : `it is ${state.replace('_', ' ')}`;
+    const allowed = legal.length > 0 ? `; legal now: ${legal.join(', ')}` : '; nothing more may be recorded for it';
+    super(
+      code,
+      `cannot record '${event}' for execution ${executionId}: ${where}${allowed} (docs/lifecycle.md)`,
+    );
+    this.executionId = executionId;
+    this.state = state;
+    this.event = event;
+    this.legal = legal;
   }
 }
 

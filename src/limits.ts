@@ -55,4 +55,43 @@ export const defaults = {
   checkpointEveryBytes: 64 * MiB,
   /** Interrupted executions listed one by one in a recovery report (the rest are counted). */
   maxReportedInterrupted: 100,
+
+  // The execution lifecycle (docs/lifecycle.md).
+  /** Largest epoch-ms time a record may carry (the end of JavaScript's Date range). */
+  maxTimeMs: 8.64e15,
+  /** Largest duration or timeout a record may carry (about 31.7 years). */
+  maxDurationMs: 1e12,
+  /** Executions queued and not yet started (retries waiting included). A queue past it is refused. */
+  maxQueued: 100_000,
+  /**
+   * Ended executions remembered by id, so a second completion or a reused id is refused (older
+   * ones read as unknown: a documented eviction). Each costs ~100 bytes of checkpoint.
+   */
+  maxEndedTracked: 10_000,
+  /** Progress updates kept per execution in memory while it runs (oldest evicted). */
+  maxProgressEntries: 20,
+  /** Steps kept per execution in memory while it runs (a step past it is refused). */
+  maxStepsPerExecution: 64,
+  /** Attempts one execution may be given (maxAttempts). */
+  maxAttempts: 1000,
+  /** Priority range of a queued execution (higher runs first). */
+  maxPriority: 1_000_000,
+  /** Idempotency keys remembered (oldest evicted first). */
+  maxIdempotencyKeys: 100_000,
+  /** How long an idempotency key returns the execution it first made. */
+  idempotencyWindowMs: 24 * 3_600_000,
+  /** Executions erased by id and not yet compacted away (a delete past it is refused). */
+  maxErasedIds: 100_000,
+  /** Erase filters remembered (a delete by filter past it is refused). */
+  maxEraseFilters: 1000,
+  /** Ids one erase record may name. */
+  maxIdsPerRecord: 1000,
+  /** Nesting of a request document. */
+  maxDocumentDepth: 16,
+  /** Distinct values per grouping (source, or one attribute key); the rest go to '(other)'. */
+  maxGroups: 1000,
+  /** Items one listExecutions page may hold. */
+  maxListLimit: 1000,
+  /** Listeners per event on a store. */
+  maxListeners: 100,
 } as const;

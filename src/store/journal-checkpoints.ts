@@ -20,8 +20,9 @@ import type { FileSystem } from '../wal/file-system.js';
 import type { ScanReport } from '../wal/log-reader.js';
 import { segmentSalt, statSegments } from '../wal/segment-list.js';
 import { planRetention, type RetentionPolicy, removeSegments } from '../wal/segment-retention.js';
-import type { JournalLimits, JournalState } from './journal-state.js';
-import { type JournalSnapshot, restoreState, snapshotState } from './journal-snapshot.js';
+import type { JournalLimits, JournalState } from '../journal/journal-state.js';
+import { type JournalSnapshot, restoreState, snapshotState } from '../journal/journal-snapshot.js';
+import { listSegments } from '../wal/segment-list.js';
 
 /** Checkpoint files kept: the newest, and one to fall back to if it is damaged. */
 export const CHECKPOINTS_KEPT = 2;
@@ -53,7 +54,12 @@ export interface LoadedState {
   checkpoint: CheckpointPayload & { name: string };
 }
 
-/** The newest checkpoint that validates and decodes; damaged ones are listed in `rejected`. */
+/**
+ * The newest checkpoint that validates and decodes; damaged ones are listed in `rejected`. A
+ * checkpoint that cannot carry what the current limits ask for (a larger history ring than it
+ * kept, grouped stats it did not keep) is passed over when the whole log is still on disk, so a
+ * full replay gives the answer; when it is not, the checkpoint is used as it is.
+ */
 export function loadCheckpointState(
   fs: FileSystem,
   dir: string,
@@ -61,14 +67,20 @@ export function loadCheckpointState(
 ): { loaded: LoadedState | undefined; rejected: RejectedCheckpoint[] } {
   if (!fs.exists(dir)) return { loaded: undefined, rejected: [] };
   let loaded: LoadedState | undefined;
+  let wholeLog: boolean | undefined;
   const result = loadNewestCheckpoint(fs, dir, (file: LoadedCheckpoint) => {
     try {
       const payload = decodePayload(file.payload) as CheckpointPayload;
       if (payload?.lsn !== file.lsn) return `payload lsn ${String(payload?.lsn)} does not match`;
-      loaded = {
-        state: restoreState(payload.state, limits),
-        checkpoint: { ...payload, name: file.name },
-      };
+      const { state, gaps } = restoreState(payload.state, limits);
+      if (gaps.historyGrew || gaps.missingGroups.length > 0) {
+        wholeLog ??= listSegments(fs, dir)[0]?.baseLsn === 1;
+        if (wholeLog) {
+          const what = gaps.historyGrew ? 'a smaller maxHistoryEntries' : `no stats grouped by ${gaps.missingGroups.join(', ')}`;
+          return `it kept ${what} than this open asks for; the whole log is replayed instead`;
+        }
+      }
+      loaded = { state, checkpoint: { ...payload, name: file.name } };
       return undefined;
     } catch (error) {
       if (error instanceof WalError && error.code === ErrorCode.unsupported) throw error;

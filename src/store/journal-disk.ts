@@ -1,18 +1,26 @@
 // The journal as it is on disk, beside the replayed state: disk usage, the audit history
 // (streamed, bounded memory) and following new records. Read-only; safe beside a live writer.
 import { join } from 'node:path';
+import type { ErasureSet } from '../journal/erasure-set.js';
+import { HistoryJoin } from '../journal/history-join.js';
+import {
+  checkHistoryFilter,
+  type HistoryEntry,
+  type HistoryFilter,
+  historyFilterKeys,
+  matchesFilter,
+} from '../journal/history-filter.js';
+import { defaults } from '../limits.js';
 import { listCheckpoints } from '../wal/checkpoint-files.js';
 import type { FileSystem } from '../wal/file-system.js';
 import { followLog } from '../wal/log-follower.js';
 import { iterateLog } from '../wal/log-replay.js';
 import { statSegments } from '../wal/segment-list.js';
-import {
-  type HistoryEntry,
-  type HistoryFilter,
-  HistoryJoin,
-  matchesFilter,
-} from './journal-history.js';
+import { checkOptionKeys } from './option-keys.js';
 import type { DiskUsage } from './store-options.js';
+
+/** Executions the history join remembers at once (open during the pass). */
+const JOIN_CAPACITY = defaults.maxInFlight + defaults.maxQueued;
 
 export function emptyDiskUsage(lastLsn: number): DiskUsage {
   return {
@@ -48,27 +56,31 @@ export interface HistoryOptions {
   /** How starts never completed are labelled after the last record. */
   unfinished: 'interrupted' | 'in-flight';
   onProgress: ((progress: { bytesDone: number; bytesTotal: number }) => void) | undefined;
+  /** Executions erased: never shown. */
+  erased: ErasureSet | undefined;
 }
 
 /** Entries of every record on disk in LSN order, then the starts never completed. */
-export async function* historyOf(
-  fs: FileSystem,
-  dir: string,
-  options: HistoryOptions,
-): AsyncGenerator<HistoryEntry> {
+export async function* historyOf(fs: FileSystem, dir: string, options: HistoryOptions): AsyncGenerator<HistoryEntry> {
   const { filter } = options;
-  const join = new HistoryJoin();
+  checkOptionKeys('history filter', filter, historyFilterKeys);
+  checkHistoryFilter(filter);
+  const join = new HistoryJoin(JOIN_CAPACITY, options.erased);
   const scan = iterateLog(dir, { recovery: options.recovery, onProgress: options.onProgress, fs });
   let count = 0;
-  for (let step = scan.next(); !step.done; step = scan.next()) {
-    const entry = join.entry(step.value);
-    if (entry && matchesFilter(entry, filter)) yield entry;
-    // Let other work run during long scans.
-    if (++count % 1_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+  try {
+    for (let step = scan.next(); !step.done; step = scan.next()) {
+      const entry = join.entry(step.value);
+      if (entry && matchesFilter(entry, filter)) yield entry;
+      // Let other work run during long scans.
+      if (++count % 1_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    // An abandoned iteration (break, throw) releases the segment it was reading.
+    scan.return(undefined as never);
   }
   if (filter.until === undefined) {
-    for (const entry of join.unfinished(options.unfinished))
-      if (matchesFilter(entry, filter)) yield entry;
+    for (const entry of join.unfinished(options.unfinished)) if (matchesFilter(entry, filter)) yield entry;
   }
 }
 
@@ -77,7 +89,7 @@ export async function* followOf(
   dir: string,
   options: { fromLsn?: number; signal: AbortSignal; pollMs?: number },
 ): AsyncGenerator<HistoryEntry> {
-  const join = new HistoryJoin();
+  const join = new HistoryJoin(JOIN_CAPACITY);
   for await (const record of followLog(dir, {
     fromLsn: options.fromLsn,
     signal: options.signal,

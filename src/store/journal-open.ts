@@ -11,6 +11,7 @@ import { replayLog } from '../wal/log-replay.js';
 import type { WalRecord } from '../wal/segment-reader.js';
 import type { RetentionPolicy } from '../wal/segment-retention.js';
 import type { TailRepair } from '../wal/tail-repair.js';
+import type { RecoveryMode } from '../wal/recovery-policy.js';
 import { WalWriter } from '../wal/wal-writer.js';
 import { readHolder } from '../wal/writer-lock.js';
 import {
@@ -19,7 +20,8 @@ import {
   loadCheckpointState,
 } from './journal-checkpoints.js';
 import { type JournalLog, ReadOnlyLog } from './journal-log.js';
-import { applyRecord, JournalState } from './journal-state.js';
+import { applyRecord } from '../journal/journal-fold.js';
+import { JournalState } from '../journal/journal-state.js';
 import { limitsFrom, type RecoveryReport, type WalStoreOptions } from './store-options.js';
 
 export interface OpenedJournal {
@@ -35,6 +37,8 @@ export interface OpenedJournal {
   retention: RetentionPolicy | undefined;
   /** Segment bytes on disk at open (the retention byte cap's starting point). */
   bytesOnDisk: number;
+  /** How damage is read (history and listing read in the same spirit). */
+  recovery: RecoveryMode;
 }
 
 /**
@@ -89,6 +93,7 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
       checkpointer: undefined,
       retention: undefined,
       bytesOnDisk: scan.bytesTotal,
+      recovery: options.recovery ?? 'tolerate-tail',
     };
   }
   if (options.retention?.maxBytes !== undefined) {
@@ -142,6 +147,7 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
       checkpointer,
       retention: options.retention,
       bytesOnDisk: scan.bytesTotal,
+      recovery: options.recovery ?? 'tolerate-tail',
     };
   } catch (error) {
     await writer.close().catch(() => undefined);

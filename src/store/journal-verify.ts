@@ -2,9 +2,10 @@
 // not hide the next), every record folded, every problem kept with its place. Read-only; it
 // reads each segment only up to the size it had when verification reached it.
 import { ErrorCode, WalError } from '../errors.js';
-import { defaults } from '../limits.js';
 import { iterateLog } from '../wal/log-replay.js';
-import { applyRecord, JournalState } from './journal-state.js';
+import { applyRecord } from '../journal/journal-fold.js';
+import { JournalState } from '../journal/journal-state.js';
+import { limitsFrom } from './store-options.js';
 
 export interface SegmentVerdict {
   name: string;
@@ -35,11 +36,7 @@ export function verifyJournal(
   path: string,
   onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void,
 ): VerifyReport {
-  const state = new JournalState({
-    maxHistoryEntries: 1,
-    maxInFlight: defaults.maxInFlight,
-    maxActions: defaults.maxActions,
-  });
+  const state = new JournalState({ ...limitsFrom({}), maxHistoryEntries: 1, statsAttributes: [] });
   const recordProblems: VerifyReport['recordProblems'] = [];
   const unsupported: VerifyReport['unsupported'] = [];
   const scan = iterateLog(path, { recovery: 'salvage', onProgress });

@@ -1,89 +1,101 @@
-// WalStore: the execution journal users embed (docs/api.md). Every call is validated, written
-// to the log, and only then folded into state (applyRecord, the same fold replay uses), so
-// queries see a record exactly when its append promise has resolved.
-import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { ErrorCode, WalClosedError, WalError, WalValidationError } from '../errors.js';
-import { defaults } from '../limits.js';
-import { type FileSystem, nodeFileSystem } from '../wal/file-system.js';
-import { statSegments } from '../wal/segment-list.js';
-import type { RetentionPolicy } from '../wal/segment-retention.js';
-import type { WalWriter } from '../wal/wal-writer.js';
-import { emptyActionStats } from './action-stats.js';
-import * as check from './call-validation.js';
-import type { Checkpointer, CheckpointResult } from './journal-checkpoints.js';
+// WalStore: the execution journal users embed (docs/api.md). A thin face over its parts: the
+// recorder checks each call against the state machine and the limits, the appender masks,
+// writes and folds it (the same fold replay uses, so queries see a record exactly when its
+// append has resolved), the queries answer from state or from the records on disk.
+import { WalClosedError, WalError, ErrorCode } from '../errors.js';
+import { checkString } from '../journal/field-checks.js';
+import { SecretMasker } from '../journal/secret-masker.js';
+import type { CheckpointResult } from './journal-checkpoints.js';
 import { diskUsageOf, emptyDiskUsage, followOf, historyOf } from './journal-disk.js';
-import type { HistoryEntry, HistoryFilter } from './journal-history.js';
-import { type JournalLog, MemoryLog } from './journal-log.js';
-import { toWire } from './record-codec.js';
-import { type OpenedJournal, openJournal } from './journal-open.js';
-import {
-  type CleanupPayload,
-  type CompletedPayload,
-  RecordType,
-  type StartedPayload,
-} from './journal-records.js';
-import {
-  applyPayload,
-  type CheckedPayload,
-  type JournalCounters,
-  JournalState,
-  type OpenExecution,
-} from './journal-state.js';
+import type { HistoryEntry, HistoryFilter } from '../journal/history-filter.js';
+import { JournalState, type JournalCounters } from '../journal/journal-state.js';
 import type {
   ActionExecutionRecord,
   ActionStats,
   CleanupRecord,
+  ExecutionDetail,
+  GroupStats,
   InFlightExecution,
-} from './journal-types.js';
+  QueuedExecution,
+} from '../journal/journal-types.js';
+import type { GroupBy } from '../journal/group-stats.js';
+import { defaults } from '../limits.js';
+import { nodeFileSystem } from '../wal/file-system.js';
+import { ExecutionPlaces } from './execution-place.js';
+import { ExecutionRecorder, type Duplicate } from './execution-recorder.js';
+import { type ExecutionPage, type ListFilter, listExecutions } from './execution-listing.js';
+import { JournalAppender } from './journal-appender.js';
+import { JournalEvents, type StoreEvent, type StoreListener } from './journal-events.js';
+import { MemoryLog } from './journal-log.js';
+import { type OpenedJournal, openJournal } from './journal-open.js';
+import { JournalQueries } from './journal-queries.js';
+import { ErasureRecorder } from './erasure-recorder.js';
+import { PendingTransitions } from './pending-transitions.js';
+import { RetentionGuard } from './retention-guard.js';
 import {
+  type CancelOptions,
   type CleanupOptions,
   type CompleteOptions,
+  checkStoreOptions,
   type DiskUsage,
+  type EraseOptions,
+  type InMemoryOptions,
   limitsFrom,
+  type ProgressOptions,
+  type QueueOptions,
+  type Recorded,
   type RecoveryReport,
   type StartOptions,
+  type StepCompleteOptions,
+  type StepStartOptions,
+  storeOptionKeys,
   type WalStoreOptions,
 } from './store-options.js';
 
-export type {
-  CleanupOptions,
-  CompleteOptions,
-  DiskUsage,
-  RecoveryReport,
-  StartOptions,
-  WalStoreOptions,
-} from './store-options.js';
+export type * from './store-options.js';
+
+const inMemoryKeys = storeOptionKeys.filter((k) => !['durability', 'syncIntervalMs', 'recovery', 'maxSegmentBytes', 'preallocateBytes', 'lockStaleMs', 'readOnly', 'checkpointEveryBytes', 'retention', 'onProgress', 'fs'].includes(k));
 
 export class WalStore {
   readonly path: string | undefined;
   readonly recoveryReport: RecoveryReport;
-  #fs: FileSystem;
-  #log: JournalLog;
-  #writer: WalWriter | undefined;
-  #state: JournalState;
-  #checkpointer: Checkpointer | undefined;
-  #retention: RetentionPolicy | undefined;
-  /** Starts up to this LSN were made before this open: in flight now means interrupted. */
-  #openedAtLsn: number;
-  #writerAlive: boolean;
-  #monotonicStarts = new Map<string, number>();
-  #claimed = new Set<string>();
-  #pendingStarts = 0;
+  readonly #parts: OpenedJournal;
+  readonly #state: JournalState;
+  readonly #events: JournalEvents;
+  readonly #places: ExecutionPlaces;
+  readonly #recorder: ExecutionRecorder;
+  readonly #erasure: ErasureRecorder;
+  readonly #appender: JournalAppender;
+  readonly #queries: JournalQueries;
+  readonly #guard: RetentionGuard | undefined;
   #closed = false;
-  #closeSignal = new AbortController();
+  readonly #closeSignal = new AbortController();
 
-  private constructor(parts: OpenedJournal) {
+  private constructor(parts: OpenedJournal, options: InMemoryOptions) {
     this.path = parts.path;
-    this.#fs = parts.fs;
-    this.#bytesOnDisk = parts.bytesOnDisk;
-    this.#log = parts.log;
-    this.#writer = parts.writer;
+    this.#parts = parts;
     this.#state = parts.state;
-    this.#checkpointer = parts.checkpointer;
-    this.#retention = parts.retention;
-    this.#openedAtLsn = parts.state.lastLsn;
-    this.#writerAlive = parts.writerAlive;
+    this.#events = new JournalEvents(options.onListenerError);
+    const pending = new PendingTransitions();
+    // Starts up to the LSN at open were made by a process that is gone, unless a writer is alive.
+    this.#places = new ExecutionPlaces(parts.state, pending, parts.writerAlive ? 0 : parts.state.lastLsn);
+    const masker = new SecretMasker(options.redact);
+    if (parts.writer && parts.checkpointer) {
+      this.#guard = new RetentionGuard(parts.fs, parts.path!, parts.writer, parts.checkpointer, parts.retention?.maxBytes, parts.bytesOnDisk);
+    }
+    this.#appender = new JournalAppender(parts.state, parts.log, masker, this.#events, this.#guard);
+    const deps = {
+      state: parts.state,
+      places: this.#places,
+      pending,
+      idempotencyWindowMs: options.idempotencyWindowMs ?? defaults.idempotencyWindowMs,
+      write: <P extends object>(kind: Parameters<JournalAppender['append']>[0], payload: P) =>
+        this.#appender.append(kind as never, payload),
+      now: Date.now,
+    };
+    this.#recorder = new ExecutionRecorder(deps);
+    this.#erasure = new ErasureRecorder(deps);
+    this.#queries = new JournalQueries(parts, this.#places);
     const interrupted = parts.writerAlive ? [] : this.inFlight();
     this.recoveryReport = {
       ...parts.report,
@@ -97,13 +109,13 @@ export class WalStore {
    * there is none), checks the two agree, and (unless read-only) takes the writer lock.
    */
   static async open(path: string, options: WalStoreOptions = {}): Promise<WalStore> {
-    return new WalStore(await openJournal(path, options));
+    checkStoreOptions(options);
+    return new WalStore(await openJournal(path, options), options);
   }
 
   /** The same API over no files: state lives as long as the object. */
-  static openInMemory(
-    options: Pick<WalStoreOptions, 'maxHistoryEntries' | 'maxInFlight' | 'maxActions'> = {},
-  ): WalStore {
+  static openInMemory(options: InMemoryOptions = {}): WalStore {
+    checkStoreOptions(options, inMemoryKeys);
     const report = {
       mode: 'in-memory' as const,
       records: 0,
@@ -120,169 +132,152 @@ export class WalStore {
       rejectedCheckpoints: [],
     };
     const state = new JournalState(limitsFrom(options));
-    return new WalStore({
-      path: undefined,
-      fs: nodeFileSystem,
-      bytesOnDisk: 0,
-      log: new MemoryLog(),
-      writer: undefined,
-      state,
-      report,
-      writerAlive: false,
-      checkpointer: undefined,
-      retention: undefined,
-    });
+    return new WalStore(
+      {
+        path: undefined,
+        fs: nodeFileSystem,
+        bytesOnDisk: 0,
+        log: new MemoryLog(),
+        writer: undefined,
+        state,
+        report,
+        writerAlive: false,
+        checkpointer: undefined,
+        retention: undefined,
+        recovery: 'tolerate-tail',
+      },
+      options,
+    );
   }
 
-  /** Segment bytes on disk as of open, for the retention byte cap (kept current by #write). */
-  #bytesOnDisk: number;
+  // Recording (docs/api.md#recording). Each resolves once its record is durable.
 
-  async actionExecutionStarted(
-    actionId: string,
-    options: StartOptions = {},
-  ): Promise<{ executionId: string; lsn: number }> {
+  /** Queues an execution; with an idempotency key already seen, returns that one instead. */
+  async actionExecutionQueued(actionId: string, options: QueueOptions = {}): Promise<Recorded> {
     this.#assertOpen();
-    check.checkId('actionId', actionId);
-    const executionId =
-      options.executionId === undefined
-        ? randomUUID()
-        : check.checkId('executionId', options.executionId);
-    const payload: StartedPayload = {
-      executionId,
-      actionId,
-      source: check.checkLabel('source', options.source),
-      executionType: check.checkLabel('executionType', options.executionType),
-      attempt: check.checkAttempt(options.attempt),
-      startedAt: check.checkTime('startedAt', options.startedAt, Date.now()),
-    };
-    const attributes = check.checkAttributes(options.attributes);
-    if (attributes) payload.attributes = attributes;
-    if (this.#state.inFlight.has(executionId) || this.#claimed.has(executionId)) {
-      throw new WalValidationError(
-        ErrorCode.invalidArgument,
-        `execution ${executionId} is already in flight`,
-      );
-    }
-    if (this.#state.inFlight.size + this.#pendingStarts >= this.#state.limits.maxInFlight) {
-      throw new WalValidationError(
-        ErrorCode.limitExceeded,
-        `${this.#state.limits.maxInFlight} executions are in flight (maxInFlight); complete some first`,
-      );
-    }
-    this.#assertActionRoom(actionId);
-    this.#pendingStarts += 1;
-    try {
-      const lsn = await this.#write(RecordType.actionStarted, payload);
-      this.#monotonicStarts.set(executionId, performance.now());
-      return { executionId, lsn };
-    } finally {
-      this.#pendingStarts -= 1;
-    }
+    const done = await this.#recorder.queue(checkAction(actionId), options);
+    if ('place' in done) return this.#deduplicated(done);
+    return { executionId: done.executionId, lsn: done.lsn, status: 'queued', deduplicated: false };
   }
 
+  /** Starts an execution (a queued one by its id, the next attempt of a retried one, or a new one). */
+  async actionExecutionStarted(actionId: string, options: StartOptions = {}): Promise<Recorded & { attempt: number }> {
+    this.#assertOpen();
+    const done = await this.#recorder.start(checkAction(actionId), options);
+    if ('place' in done) return { ...(await this.#deduplicated(done)), attempt: 0 };
+    return { executionId: done.executionId, lsn: done.lsn, status: 'running', deduplicated: false, attempt: done.attempt };
+  }
+
+  async actionExecutionProgress(executionId: string, options: ProgressOptions): Promise<{ lsn: number }> {
+    this.#assertOpen();
+    return this.#recorder.progress(executionId, options);
+  }
+
+  async executionStepStarted(executionId: string, stepId: string, options: StepStartOptions = {}): Promise<{ lsn: number }> {
+    this.#assertOpen();
+    return this.#recorder.stepStarted(executionId, stepId, options);
+  }
+
+  async executionStepCompleted(executionId: string, stepId: string, options: StepCompleteOptions): Promise<{ lsn: number }> {
+    this.#assertOpen();
+    return this.#recorder.stepCompleted(executionId, stepId, options);
+  }
+
+  /** Ends an attempt: succeeded, failed, timed out, cancelled; with retryAt, queued again. */
   async actionExecutionCompleted(
     actionId: string,
     options: CompleteOptions,
   ): Promise<{ executionId: string; lsn: number; durationMs: number }> {
     this.#assertOpen();
-    check.checkId('actionId', actionId);
-    if (typeof options !== 'object' || options === null) {
-      throw new WalValidationError(ErrorCode.invalidArgument, 'completion options are required');
-    }
-    const status = check.checkOutcome(options.success, options.status);
-    const completedAt = check.checkTime('completedAt', options.completedAt, Date.now());
-    const given =
-      options.executionId === undefined
-        ? undefined
-        : check.checkId('executionId', options.executionId);
-    const open = given === undefined ? this.#oldestOpen(actionId) : this.#state.inFlight.get(given);
-    if (open && open.start.actionId !== actionId) {
-      throw new WalValidationError(
-        ErrorCode.invalidArgument,
-        `execution ${given} belongs to action '${open.start.actionId}', not '${actionId}'`,
-      );
-    }
-    const executionId = given ?? open?.start.executionId ?? randomUUID();
-    if (this.#claimed.has(executionId)) {
-      throw new WalValidationError(
-        ErrorCode.invalidArgument,
-        `execution ${executionId} is already being completed`,
-      );
-    }
-    const durationMs =
-      check.checkDurationMs(options.durationMs) ?? this.#measure(open, completedAt);
-    const payload: CompletedPayload = { executionId, actionId, status, durationMs, completedAt };
-    const output = check.checkText('output', options.output);
-    const error = check.checkText('error', options.error);
-    const metrics = check.checkMetrics(options.metrics);
-    if (output !== undefined) payload.output = output;
-    if (error !== undefined) payload.error = error;
-    if (metrics) payload.metrics = metrics;
-    if (!open) {
-      const source = check.checkLabel('source', options.source);
-      const executionType = check.checkLabel('executionType', options.executionType);
-      if (source) payload.source = source;
-      if (executionType) payload.executionType = executionType;
-      this.#assertActionRoom(actionId);
-    }
-    this.#claimed.add(executionId);
-    try {
-      const lsn = await this.#write(RecordType.actionCompleted, payload);
-      this.#monotonicStarts.delete(executionId);
-      return { executionId, lsn, durationMs };
-    } finally {
-      this.#claimed.delete(executionId);
-    }
+    return this.#recorder.complete(checkAction(actionId), options);
+  }
+
+  /** Cancels a queued, running or interrupted execution, saying who and why. */
+  async actionExecutionCancelled(executionId: string, options: CancelOptions = {}): Promise<{ executionId: string; lsn: number }> {
+    this.#assertOpen();
+    const { lsn } = await this.#recorder.cancel(executionId, options);
+    return { executionId, lsn };
   }
 
   async cleanupExecuted(scannerId: string, options: CleanupOptions): Promise<{ lsn: number }> {
     this.#assertOpen();
-    check.checkId('scannerId', scannerId);
-    if (typeof options !== 'object' || options === null) {
-      throw new WalValidationError(ErrorCode.invalidArgument, 'cleanup options are required');
-    }
-    if (typeof options.success !== 'boolean') {
-      throw new WalValidationError(ErrorCode.invalidArgument, 'success must be a boolean');
-    }
-    const payload: CleanupPayload = {
-      scannerId,
-      resourceId: check.checkId('resourceId', options.resourceId),
-      action: check.checkId('action', options.action),
-      success: options.success,
-      executedAt: check.checkTime('executedAt', options.executedAt, Date.now()),
-    };
-    const error = check.checkText('error', options.error);
-    if (error !== undefined) payload.error = error;
-    return { lsn: await this.#write(RecordType.cleanupExecuted, payload) };
+    return this.#erasure.cleanup(scannerId, options);
   }
 
-  /** Newest first, at most `limit` (bounded by maxHistoryEntries). */
+  /** Deletes one ended execution: hidden at once, its bytes removed by `compact`. */
+  async deleteExecution(executionId: string, options: { reason?: string } = {}): Promise<{ lsn: number }> {
+    this.#assertOpen();
+    return this.#erasure.eraseOne(executionId, options, (id) => this.getExecution(id));
+  }
+
+  /** Deletes every ended execution matching the filter (all given fields). */
+  async deleteExecutions(filter: EraseOptions = {}): Promise<{ lsn: number }> {
+    this.#assertOpen();
+    return this.#erasure.eraseMatching(filter);
+  }
+
+  on(event: StoreEvent, listener: StoreListener): this {
+    this.#events.on(event, listener);
+    return this;
+  }
+
+  off(event: StoreEvent, listener: StoreListener): this {
+    this.#events.off(event, listener);
+    return this;
+  }
+
+  // Queries from state (at once) and from disk (docs/api.md#queries).
+
+  /** Ended attempts, newest first, at most `limit` (bounded by maxHistoryEntries). */
   recentActionExecutions(limit: number): ActionExecutionRecord[] {
-    return structuredClone(this.#state.executions.newest(check.checkLimit(limit)));
+    return this.#queries.recentExecutions(limit);
   }
 
-  /** Failed, timed-out and cancelled executions, newest first (a ring of their own). */
+  /** Failed, timed-out, cancelled (and retried-after-failure) attempts, newest first. */
   recentFailures(limit: number): ActionExecutionRecord[] {
-    return structuredClone(this.#state.failures.newest(check.checkLimit(limit)));
+    return this.#queries.recentFailures(limit);
   }
 
   recentCleanupOperations(limit: number): CleanupRecord[] {
-    return structuredClone(this.#state.cleanups.newest(check.checkLimit(limit)));
+    return this.#queries.recentCleanups(limit);
   }
 
   /** Cumulative stats of one action; zero counts for an action never seen. */
   actionStats(actionId: string): ActionStats {
-    return this.#state.actions.get(actionId)?.snapshot() ?? emptyActionStats(actionId);
+    return this.#queries.actionStats(actionId);
   }
 
   /** Stats of every tracked action, in first-seen order. */
   allActionStats(): ActionStats[] {
-    return [...this.#state.actions.values()].map((acc) => acc.snapshot());
+    return this.#queries.allActionStats();
   }
 
-  /** Executions started and not completed, oldest first. */
+  /** Stats per source or per value of an attribute; all-time from memory, or a window from disk. */
+  groupStats(options: { by: GroupBy; since?: number; until?: number }): Promise<GroupStats[]> {
+    return this.#queries.groupStats(options, (filter) => this.history(filter));
+  }
+
+  /** Executions started and not ended, oldest first ('running' or 'interrupted'). */
   inFlight(): InFlightExecution[] {
-    return [...this.#state.inFlight.values()].map((open) => this.#describe(open));
+    return this.#queries.inFlight();
+  }
+
+  /** Executions waiting to start, in the order a dispatcher takes them (priority, then age). */
+  queued(): QueuedExecution[] {
+    return this.#queries.queued();
+  }
+
+  /** The whole lifecycle of one execution, from the records still on disk; undefined if none. */
+  getExecution(executionId: string): Promise<ExecutionDetail | undefined> {
+    this.#assertOpen();
+    return this.#queries.getExecution(executionId);
+  }
+
+  /** A page of executions by first record (newest first unless order 'asc'). */
+  listExecutions(filter: ListFilter = {}): Promise<ExecutionPage> {
+    this.#assertOpen();
+    this.#requirePath();
+    return listExecutions(this.#queries.listContext(), filter);
   }
 
   get counters(): JournalCounters {
@@ -296,7 +291,7 @@ export class WalStore {
   /** Makes every record so far durable (for durability 'interval' and 'none'). */
   sync(): Promise<void> {
     this.#assertOpen();
-    return this.#log.sync();
+    return this.#parts.log.sync();
   }
 
   /**
@@ -305,37 +300,43 @@ export class WalStore {
    */
   async checkpoint(): Promise<CheckpointResult> {
     this.#assertOpen();
-    if (!this.#checkpointer || !this.#writer) {
+    const { checkpointer, writer } = this.#parts;
+    if (!checkpointer || !writer) {
       throw new WalError(
         ErrorCode.readOnly,
         `the store ${this.path ?? '(in memory)'} cannot write checkpoints (read-only or in memory)`,
       );
     }
-    const result = await this.#checkpointer.checkpoint(this.#state, this.#writer.bytesAppended);
-    this.#bytesOnDisk = this.#measureDisk();
+    const result = await checkpointer.checkpoint(this.#state, writer.bytesAppended);
+    this.#guard?.measured();
     return result;
   }
 
   /** Segments and checkpoints on disk, their sizes, LSN range and times. */
   diskUsage(): DiskUsage {
-    return this.path
-      ? diskUsageOf(this.#fs, this.path, this.lastLsn)
-      : emptyDiskUsage(this.lastLsn);
+    return this.path ? diskUsageOf(this.#parts.fs, this.path, this.lastLsn) : emptyDiskUsage(this.lastLsn);
   }
 
   /**
    * Every record still on disk, in LSN order, as history entries (filters AND), streaming with
-   * bounded memory; works on a read-only store beside a live writer. After the last record,
-   * starts never completed follow as `interrupted` entries (`in-flight` beside a live writer)
-   * when no `until` bound is given.
+   * bounded memory; works on a read-only store beside a live writer. Erased executions are not
+   * shown. After the last record, starts never ended follow as `interrupted` entries
+   * (`in-flight` beside a live writer) when no `until` bound is given.
    */
   async *history(
     filter: HistoryFilter = {},
     onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void,
   ): AsyncGenerator<HistoryEntry> {
+    this.#assertOpen();
     const recovery = this.recoveryReport.mode === 'salvage' ? 'salvage' : 'point-in-time';
-    const unfinished = this.#writer || this.#writerAlive ? 'in-flight' : 'interrupted';
-    yield* historyOf(this.#fs, this.#requirePath(), { filter, recovery, unfinished, onProgress });
+    const unfinished = this.#parts.writer || this.#parts.writerAlive ? 'in-flight' : 'interrupted';
+    yield* historyOf(this.#parts.fs, this.#requirePath(), {
+      filter,
+      recovery,
+      unfinished,
+      onProgress,
+      erased: this.#state.erased,
+    });
   }
 
   /**
@@ -343,135 +344,47 @@ export class WalStore {
    * appends them, from this or another process, across rotation. Ends on close() or `signal`.
    * Throws WAL_SEGMENT_GONE when retention removed records it still needed.
    */
-  async *follow(
-    options: { fromLsn?: number; signal?: AbortSignal; pollMs?: number } = {},
-  ): AsyncGenerator<HistoryEntry> {
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, this.#closeSignal.signal])
-      : this.#closeSignal.signal;
-    yield* followOf(this.#fs, this.#requirePath(), { ...options, signal });
+  async *follow(options: { fromLsn?: number; signal?: AbortSignal; pollMs?: number } = {}): AsyncGenerator<HistoryEntry> {
+    this.#assertOpen();
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#closeSignal.signal]) : this.#closeSignal.signal;
+    yield* followOf(this.#parts.fs, this.#requirePath(), { ...options, signal });
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#closeSignal.abort();
-    await this.#checkpointer?.settle();
-    await this.#log.close();
+    await this.#parts.checkpointer?.settle();
+    await this.#parts.log.close();
   }
 
-  async #write(
-    type: RecordType,
-    value: StartedPayload | CompletedPayload | CleanupPayload,
-  ): Promise<number> {
-    const maxBytes = this.#retention?.maxBytes;
-    if (maxBytes !== undefined && this.#diskEstimate() > maxBytes) {
-      // The hard byte cap: measure (a background checkpoint may have freed space); if still
-      // over, delete what the newest checkpoint covers; if still over, checkpoint and delete
-      // covered segments before writing more.
-      this.#bytesOnDisk = this.#measureDisk();
-      if (this.#diskEstimate() > maxBytes && this.#checkpointer) {
-        this.#checkpointer.applyRetention();
-        this.#bytesOnDisk = this.#measureDisk();
-      }
-      if (this.#diskEstimate() > maxBytes) await this.checkpoint();
-    }
-    const { firstLsn } = await this.#log.append([{ type, value: toWire(type, value) }]);
-    applyPayload(this.#state, firstLsn, { type, value } as CheckedPayload);
-    if (this.#writer && this.#checkpointer) {
-      const appended = this.#writer.bytesAppended;
-      this.#checkpointer.maybeCheckpoint(this.#state, appended);
-      if (maxBytes !== undefined && this.#diskEstimate() > maxBytes * 0.75) {
-        // The watermark: checkpoint in the background, so that at the cap retention can free
-        // room without one. Only when the newest checkpoint does not yet cover every sealed
-        // segment (else it would run again after every write), and measured (background
-        // checkpoints delete segments without updating the estimate).
-        this.#bytesOnDisk = this.#measureDisk();
-        if (
-          this.#diskEstimate() > maxBytes * 0.75 &&
-          this.#checkpointer.lsn < this.#activeBaseLsn - 1
-        ) {
-          this.#checkpointer.checkpointSoon(this.#state, appended);
-        }
-      }
-    }
-    return firstLsn;
+  /** `await using store = await WalStore.open(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
-  /** bytesAppended when #bytesOnDisk was last measured. */
-  #appendedAtMeasure = 0;
-
-  #diskEstimate(): number {
-    return this.#bytesOnDisk + (this.#writer?.bytesAppended ?? 0) - this.#appendedAtMeasure;
-  }
-
-  /** Base LSN of the last segment when #bytesOnDisk was last measured. */
-  #activeBaseLsn = 0;
-
-  #measureDisk(): number {
-    this.#appendedAtMeasure = this.#writer?.bytesAppended ?? 0;
-    const segments = this.path ? statSegments(this.#fs, this.path) : [];
-    this.#activeBaseLsn = segments.at(-1)?.baseLsn ?? 0;
-    return segments.reduce((sum, seg) => sum + seg.bytes, 0);
+  async #deduplicated(done: Duplicate): Promise<Recorded> {
+    const execution = this.path ? await this.getExecution(done.executionId) : this.#queries.liveDetail(done.executionId);
+    const recorded: Recorded = {
+      executionId: done.executionId,
+      lsn: execution?.firstLsn ?? 0,
+      status: execution?.status ?? (done.place as Recorded['status']),
+      deduplicated: true,
+    };
+    if (execution) recorded.execution = execution;
+    return recorded;
   }
 
   #requirePath(): string {
-    if (!this.path)
-      throw new WalError(ErrorCode.invalidArgument, 'an in-memory store has no history on disk');
+    if (!this.path) throw new WalError(ErrorCode.invalidArgument, 'an in-memory store has no history on disk');
     return this.path;
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new WalClosedError(this.path ?? '(in memory)');
   }
+}
 
-  #assertActionRoom(actionId: string): void {
-    if (
-      !this.#state.actions.has(actionId) &&
-      this.#state.actions.size >= this.#state.limits.maxActions
-    ) {
-      throw new WalValidationError(
-        ErrorCode.limitExceeded,
-        `${this.#state.limits.maxActions} distinct actions are tracked (maxActions); '${actionId}' would be one more`,
-      );
-    }
-  }
-
-  #oldestOpen(actionId: string): OpenExecution | undefined {
-    for (const open of this.#state.inFlight.values()) {
-      if (open.start.actionId === actionId && !this.#claimed.has(open.start.executionId))
-        return open;
-    }
-    return undefined;
-  }
-
-  /** Duration of a completion that gave none: monotonic within this process, else wall clock. */
-  #measure(open: OpenExecution | undefined, completedAt: number): number {
-    if (!open) {
-      throw new WalValidationError(
-        ErrorCode.invalidArgument,
-        'durationMs is required when the completion matches no start in flight',
-      );
-    }
-    const startedHere = this.#monotonicStarts.get(open.start.executionId);
-    if (startedHere !== undefined) return Math.max(0, performance.now() - startedHere);
-    return Math.max(0, completedAt - open.start.startedAt);
-  }
-
-  #describe(open: OpenExecution): InFlightExecution {
-    const { start } = open;
-    const interrupted = !this.#writerAlive && open.lsn <= this.#openedAtLsn;
-    const entry: InFlightExecution = {
-      lsn: open.lsn,
-      executionId: start.executionId,
-      actionId: start.actionId,
-      source: start.source,
-      executionType: start.executionType,
-      attempt: start.attempt,
-      startedAt: start.startedAt,
-      state: interrupted ? 'interrupted' : 'running',
-    };
-    if (start.attributes) entry.attributes = { ...start.attributes };
-    return entry;
-  }
+function checkAction(actionId: unknown): string {
+  return checkString('actionId', actionId, defaults.maxIdBytes, 'refused');
 }

@@ -5,9 +5,14 @@
 import { performance } from 'node:perf_hooks';
 import { encodePayload } from '../../src/format/payload-codec.js';
 import { decodePayload } from '../../src/format/payload-codec.js';
-import type { CompletedPayload } from '../../src/store/journal-records.js';
 import { Packr } from 'msgpackr';
-import { readCompleted, toWire } from '../../src/store/record-codec.js';
+import { completedKind } from '../../src/journal/kinds/completed.js';
+import type { CompletedPayload } from '../../src/journal/journal-records.js';
+import { decodeRecord, encodeRecord } from '../../src/journal/record-registry.js';
+
+const toWire = (_type: number, p: CompletedPayload) => encodeRecord(completedKind, p).value;
+const readCompleted = (r: { lsn: number; type: number; value: unknown }) =>
+  decodeRecord(r)!.payload as CompletedPayload;
 
 const N = Number(process.env.BENCH_CODEC_N ?? 1_000_000);
 const payloads: CompletedPayload[] = Array.from({ length: 1000 }, (_, i) => ({

@@ -4,14 +4,11 @@
 import { performance } from 'node:perf_hooks';
 import { encodePayload } from '../../src/format/payload-codec.js';
 import { applyRecord, JournalState } from '../../src/index.js';
-import { snapshotState } from '../../src/store/journal-snapshot.js';
+import { snapshotState } from '../../src/journal/journal-snapshot.js';
+import { limitsFrom } from '../../src/store/store-options.js';
 import { benchRecord } from './bench-journal.js';
 
-const state = new JournalState({
-  maxHistoryEntries: 1000,
-  maxInFlight: 10_000,
-  maxActions: 10_000,
-});
+const state = new JournalState(limitsFrom({ maxHistoryEntries: 1000 }));
 for (let j = 0; j < 400_000; j++) {
   const { type, value } = benchRecord(j, 1000);
   applyRecord(state, { lsn: j + 1, type, value });

@@ -14,7 +14,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, parseCheckpointName } from '../../src/format/checkpoint-codec.js';
 import { TEMP_SUFFIX } from '../../src/format/constants.js';
 import { parseSegmentName } from '../../src/format/segment-name.js';
-import { decodeJournalRecord } from '../../src/store/record-codec.js';
+import { decodeRecord } from '../../src/journal/record-registry.js';
 import { WalStore, type WalStoreOptions } from '../../src/store/wal-store.js';
 import type { CrashPointName } from '../../src/wal/crash-point.js';
 import { iterateLog } from '../../src/wal/log-replay.js';
@@ -174,7 +174,7 @@ describe('a journal process crashing inside checkpoint and retention', () => {
         expect(record.lsn).toBe(expectedLsn);
         expect(
           isDeepStrictEqual(
-            { type: record.type, value: decodeJournalRecord(record)?.value ?? record.value },
+            { type: record.type, value: decodeRecord(record)?.payload ?? record.value },
             opRecord(ops[record.lsn - 1]!),
           ),
           `lsn ${record.lsn}`,

@@ -16,7 +16,6 @@ import {
 } from '../../src/format/checkpoint-codec.js';
 import { decodePayload } from '../../src/format/payload-codec.js';
 import { parseSegmentName } from '../../src/format/segment-name.js';
-import type { JournalLimits } from '../../src/store/journal-state.js';
 import { WalStore, type WalStoreOptions } from '../../src/store/wal-store.js';
 import type { RetentionPolicy } from '../../src/wal/segment-retention.js';
 import type { Durability } from '../../src/wal/wal-writer.js';
@@ -60,7 +59,7 @@ async function expectWalError(promise: Promise<unknown>, code: string, text?: Re
 async function referenceView(
   ops: readonly JournalOp[],
   count: number,
-  limits: Partial<JournalLimits> = {},
+  limits: Partial<Pick<WalStoreOptions, 'maxHistoryEntries' | 'maxInFlight' | 'maxActions'>> = {},
 ): Promise<JournalView> {
   const reference = await referenceStore(
     tempDir('reference'),
@@ -587,7 +586,8 @@ describe('writing checkpoints', () => {
   it('sizes: a checkpoint is bounded by the state, not by the log', async () => {
     await withSeed('checkpoint sizes', async (_random, seed) => {
       const dir = tempDir('checkpoint-size');
-      const store = await WalStore.open(dir, { durability: 'none', checkpointEveryBytes: 0 });
+      // Every bound of the state is reached by 6000 ops (the ended ids too).
+      const store = await WalStore.open(dir, { durability: 'none', checkpointEveryBytes: 0, maxEndedTracked: 1000 });
       const sizes: string[] = [];
       let done = 0;
       const ops = journalOps(seed, 12_000, { actions: 50 });
@@ -601,7 +601,7 @@ describe('writing checkpoints', () => {
         previous = bytes;
       }
       await store.close();
-      console.info(`checkpoint sizes (50 actions, rings of 1000): ${sizes.join(', ')}`);
+      console.info(`checkpoint sizes (50 actions, rings of 1000, 1000 ended ids): ${sizes.join(', ')}`);
     });
   });
 });

@@ -4,7 +4,7 @@
 // records it still needed.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, WalError } from '../../src/errors.js';
-import type { HistoryEntry } from '../../src/store/journal-history.js';
+import type { HistoryEntry } from '../../src/journal/history-filter.js';
 import { WalStore } from '../../src/store/wal-store.js';
 import { segmentNames } from '../support/byte-poke.js';
 import { type Child, killChildren, spawnChild } from '../support/child-process.js';

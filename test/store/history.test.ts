@@ -9,9 +9,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, WalError } from '../../src/errors.js';
-import type { HistoryEntry, HistoryFilter, HistoryKind } from '../../src/store/journal-history.js';
-import { type ExecutionStatus, RecordType } from '../../src/store/journal-records.js';
+import type { HistoryEntry, HistoryFilter, HistoryKind } from '../../src/journal/history-filter.js';
+import { type ExecutionStatus, RecordType } from '../../src/journal/journal-records.js';
 import { WalStore } from '../../src/store/wal-store.js';
+import { flat } from '../support/flat-entry.js';
 import { type RecordInput, WalWriter } from '../../src/wal/wal-writer.js';
 import { killChildren, spawnChild } from '../support/child-process.js';
 import { applyOp, expectedHistory, journalOps, opRecord, T0 } from '../support/journal-workload.js';
@@ -24,15 +25,19 @@ afterAll(removeTempDirs);
 /** The filter semantics as documented: each given field must hold; `until` drops the unfinished. */
 function applyFilter(entries: HistoryEntry[], f: HistoryFilter): HistoryEntry[] {
   return entries.filter(
-    (e) =>
-      (f.until === undefined || (e.kind !== 'interrupted' && e.kind !== 'in-flight')) &&
+    (entry) => {
+      const e = flat(entry);
+      return (
+        (f.until === undefined || (e.kind !== 'interrupted' && e.kind !== 'in-flight')) &&
       (f.fromLsn === undefined || e.lsn >= f.fromLsn) &&
       (f.since === undefined || e.at >= f.since) &&
       (f.until === undefined || e.at < f.until) &&
       (f.actionId === undefined || e.actionId === f.actionId) &&
       (f.status === undefined || e.status === f.status) &&
       (f.source === undefined || e.source === f.source) &&
-      (f.kinds === undefined || f.kinds.includes(e.kind)),
+      (f.kinds === undefined || f.kinds.includes(e.kind))
+      );
+    },
   );
 }
 
@@ -62,7 +67,7 @@ describe('history()', () => {
         expect(entries).toEqual(expectedHistory(records, 'interrupted'));
         const interrupted = entries.filter((e) => e.kind === 'interrupted');
         expect(interrupted.length, 'the workload leaves starts open').toBeGreaterThan(0);
-        expect(interrupted.map((e) => e.executionId)).toEqual(
+        expect(interrupted.map((e) => flat(e).executionId)).toEqual(
           reader.inFlight().map((e) => e.executionId),
         );
       } finally {
@@ -200,7 +205,7 @@ describe('history()', () => {
       completedAt: T0 + 2,
     });
     expect(entries[3]).toMatchObject({ source: '', executionType: '', attempt: 1 });
-    expect(entries[3]?.startedAt).toBeUndefined();
+    expect(flat(entries[3]!).startedAt).toBeUndefined();
     expect(entries[1]).toMatchObject({ scannerId: 'scanner', success: false, error: 'busy' });
   });
 

@@ -71,7 +71,8 @@ describe('stats against a brute-force oracle', () => {
         if (status !== 'succeeded' && random() < 0.8) entry.error = `error ${i}`;
         if (random() < 0.5) entry.metrics = { tokens: randomInt(random, 1, 1000) };
         const { executionId } = await store.actionExecutionStarted(actionId, { source: 'oracle' });
-        await store.actionExecutionCompleted(actionId, { executionId, ...entry });
+        const { actionId: _action, ...outcome } = entry;
+        await store.actionExecutionCompleted(actionId, { executionId, ...outcome });
         done.push(entry);
       }
       for (const actionId of actions) checkAgainstBruteForce(store.actionStats(actionId), done);
@@ -113,7 +114,7 @@ describe('stats against a brute-force oracle', () => {
     const stats = store.actionStats('sync');
     expect(stats.totalExecutions).toBe(4);
     expect(stats.failures).toBe(3);
-    expect(stats.byStatus).toEqual({ succeeded: 1, failed: 1, timed_out: 2, cancelled: 0 });
+    expect(stats.byStatus).toEqual({ succeeded: 1, failed: 1, timed_out: 2, cancelled: 0, interrupted: 0 });
     expect(stats.retries).toBe(2);
     expect(stats.finalOutcomes).toEqual({ succeeded: 1, failed: 1 });
     expect(store.recentActionExecutions(10).map((r) => r.attempt)).toEqual([2, 1, 2, 1]);

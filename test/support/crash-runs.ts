@@ -2,12 +2,12 @@
 // reopen-leaks): workloads that append in concurrent bursts (group commit) through a CrashFs,
 // crash states taken at seeded random seam events, and the reopen-and-check of each state
 // against a LogOracle, with a tally per crash kind.
-import { readCleanup } from '../../src/store/record-codec.js';
 import { rmSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { WalCorruptionError } from '../../src/errors.js';
-import type { JournalLimits } from '../../src/store/journal-state.js';
+import type { CleanupPayload } from '../../src/journal/journal-records.js';
+import { decodeRecord } from '../../src/journal/record-registry.js';
 import { WalStore, type WalStoreOptions } from '../../src/store/wal-store.js';
 import type { FileSystem } from '../../src/wal/file-system.js';
 import { replayLog } from '../../src/wal/log-replay.js';
@@ -334,7 +334,7 @@ export async function checkStoreState(
   dir: string,
   oracle: LogOracle,
   ackedLsn: number,
-  options: WalStoreOptions & JournalLimits,
+  options: WalStoreOptions,
 ): Promise<WalStore['recoveryReport']> {
   const store = await WalStore.open(dir, { ...options, fs: undefined });
   let lastLsn: number;
@@ -356,7 +356,7 @@ export async function checkStoreState(
   if (report.tail.status !== 'clean') throw new Error('reread after 5 appends found a torn tail');
   const fromLsn = reread[0]?.lsn ?? lastLsn + 1;
   oracle.check(reread.slice(0, lastLsn - fromLsn + 1), { ackedLsn: 0, fromLsn });
-  const after = reread.slice(lastLsn - fromLsn + 1).map((r) => [r.lsn, readCleanup(r).resourceId]);
+  const after = reread.slice(lastLsn - fromLsn + 1).map((r) => [r.lsn, (decodeRecord(r)!.payload as CleanupPayload).resourceId]);
   const want = [0, 1, 2, 3, 4].map((i) => [lastLsn + 1 + i, `r${i}`]);
   if (!isDeepStrictEqual(after, want)) {
     throw new Error(`reread after 5 appends: ${JSON.stringify(after)}`);

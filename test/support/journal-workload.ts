@@ -5,21 +5,21 @@
 // of a log is then a *full replay* of those records written afresh into another directory
 // (`referenceStore`), compared through the public queries (`journalView`); the oracle of
 // history() and follow() is `expectedHistory`, an independent join of the same records.
-import type { HistoryEntry, HistoryKind } from '../../src/store/journal-history.js';
+import type { HistoryEntry, HistoryKind } from '../../src/journal/history-filter.js';
 import {
   type CleanupPayload,
   type CompletedPayload,
   type ExecutionStatus,
   RecordType,
   type StartedPayload,
-} from '../../src/store/journal-records.js';
-import type { JournalCounters, JournalLimits } from '../../src/store/journal-state.js';
+} from '../../src/journal/journal-records.js';
+import type { JournalCounters } from '../../src/journal/journal-state.js';
 import type {
   ActionExecutionRecord,
   ActionStats,
   CleanupRecord,
   InFlightExecution,
-} from '../../src/store/journal-types.js';
+} from '../../src/journal/journal-types.js';
 import type {
   CleanupOptions,
   CompleteOptions,
@@ -200,7 +200,7 @@ export async function writeJournalLog(dir: string, records: readonly RecordInput
 export async function referenceStore(
   dir: string,
   records: readonly RecordInput[],
-  limits: Partial<JournalLimits> = {},
+  limits: Partial<Pick<WalStoreOptions, 'maxHistoryEntries' | 'maxInFlight' | 'maxActions'>> = {},
   options: WalStoreOptions = {},
 ): Promise<WalStore> {
   await writeJournalLog(dir, records);
@@ -252,7 +252,7 @@ export function expectedHistory(
 ): HistoryEntry[] {
   const entries: HistoryEntry[] = [];
   const open = new Map<string, { lsn: number; start: StartedPayload }>();
-  const startEntry = (lsn: number, kind: HistoryKind, s: StartedPayload): HistoryEntry => ({
+  const startEntry = (lsn: number, kind: 'started' | 'interrupted' | 'in-flight', s: StartedPayload): HistoryEntry => ({
     lsn,
     kind,
     at: s.startedAt,

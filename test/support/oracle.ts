@@ -10,7 +10,9 @@ import { SEGMENT_HEADER_BYTES } from '../../src/format/constants.js';
 import { framePayload, readFrameHeader } from '../../src/format/frame-codec.js';
 import { decodePayload } from '../../src/format/payload-codec.js';
 import { parseSegmentName } from '../../src/format/segment-name.js';
-import { applyRecord, type JournalLimits, JournalState } from '../../src/store/journal-state.js';
+import { applyRecord } from '../../src/journal/journal-fold.js';
+import { JournalState } from '../../src/journal/journal-state.js';
+import { type InMemoryOptions, limitsFrom } from '../../src/store/store-options.js';
 import type { WalStore } from '../../src/store/wal-store.js';
 import type { WalRecord } from '../../src/wal/segment-reader.js';
 
@@ -73,8 +75,8 @@ export class LogOracle {
   }
 
   /** The brute-force fold of records 1..lastLsn, the reference for a reopened store. */
-  foldJournal(lastLsn: number, limits: JournalLimits): JournalState {
-    const state = new JournalState(limits);
+  foldJournal(lastLsn: number, options: InMemoryOptions): JournalState {
+    const state = new JournalState(limitsFrom(options));
     for (const record of this.written.slice(0, lastLsn)) applyRecord(state, record);
     return state;
   }
@@ -85,7 +87,7 @@ export class LogOracle {
    */
   checkJournal(
     store: WalStore,
-    limits: JournalLimits,
+    limits: InMemoryOptions,
     options: { ackedLsn?: number } = {},
   ): number {
     const lastLsn = store.lastLsn;
@@ -141,7 +143,9 @@ function stateView(state: JournalState) {
     executions: state.executions.newest(ALL),
     failures: state.failures.newest(ALL),
     cleanups: state.cleanups.newest(ALL),
-    inFlight: [...state.inFlight.values()].map((open) => [open.lsn, open.start.executionId]),
+    inFlight: [...state.table.live.values()]
+      .filter((live) => live.status === 'running')
+      .map((live) => [live.startLsn, live.executionId]),
   };
 }
 

@@ -29,7 +29,7 @@ import type {
   CompletedPayload,
   ExecutionStatus,
   StartedPayload,
-} from '../../src/store/journal-records.js';
+} from '../../src/journal/journal-records.js';
 
 // ---------------------------------------------------------------------------------------------
 // expected.json: the contract between the fixtures and every reader of them.
@@ -132,6 +132,7 @@ export const executionStatusNames: readonly ExecutionStatus[] = [
   'failed',
   'timed_out',
   'cancelled',
+  'interrupted',
 ];
 
 /** One entry of WalStore.recentActionExecutions (an ActionExecutionRecord). */

@@ -3,7 +3,7 @@
 // reading back.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { iterateLog, readCompleted, WalStore } from '../../../src/index.js';
+import { type CompletedPayload, decodeRecord, iterateLog, WalStore } from '../../../src/index.js';
 import type { BenchSystem, Sink } from './bench-system.js';
 import type { BenchRecord, Totals } from './workload.js';
 
@@ -21,7 +21,7 @@ export const execWalSystem: BenchSystem = {
     W1: "`WalStore.open(dir)` (durability `'fsync'`), one awaited `actionExecutionCompleted` per record",
     W2: "durability `'fsync'`, 256 producers each awaiting its own `actionExecutionCompleted` (the store's group commit)",
     W3: "durability `'none'`, `actionExecutionCompleted` with at most 1,000 calls in flight, one final `sync()`; automatic checkpoints (every 64 MiB) included",
-    W4: 'log reader: `iterateLog(dir)`, `readCompleted` and the common fold; WalStore.open: read-only, its checkpoint files deleted (untimed) so that it replays all, the full journal fold (stats with quantile sketches, rings, in-flight map)',
+    W4: 'log reader: `iterateLog(dir)`, `decodeRecord` and the common fold; WalStore.open: read-only, its checkpoint files deleted (untimed) so that it replays all, the full journal fold (stats with quantile sketches, rings, in-flight map)',
     W5: '`WalStore.open(dir, { readOnly: true })` then `actionStats(id)`; checkpoint: one written (untimed) after the load; no checkpoint: checkpoint files deleted, a full replay',
   },
 
@@ -59,7 +59,7 @@ export const execWalSystem: BenchSystem = {
       return;
     }
     for (const record of iterateLog(journal(dir))) {
-      const v = readCompleted(record);
+      const v = decodeRecord(record)!.payload as CompletedPayload;
       fold.add(v.actionId, v.status === 'succeeded', v.durationMs, v);
     }
   },

@@ -41,6 +41,20 @@ export class RingBuffer<T> {
     return out;
   }
 
+  /** Removes every item `drop` selects, keeping the order of the rest (erasure; O(capacity)). */
+  removeWhere(drop: (item: T) => boolean): number {
+    const kept = this.oldestFirst().filter((item) => !drop(item));
+    const removed = this.#size - kept.length;
+    if (removed === 0) return 0;
+    this.#items = new Array(this.capacity);
+    this.#next = 0;
+    this.#size = 0;
+    const evicted = this.#evicted;
+    for (const item of kept) this.push(item);
+    this.#evicted = evicted;
+    return removed;
+  }
+
   /** All items, oldest first (for checkpoints). */
   oldestFirst(): T[] {
     return this.newest(this.#size).reverse();
