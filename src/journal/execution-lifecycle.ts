@@ -70,7 +70,7 @@ const attemptEnds: Row = {
 /** The legal transitions: from → event → to. Anything not listed is illegal. */
 export const transitions: Readonly<Record<LifecyclePlace, Row>> = {
   // A start or a completion without a queue record (one-shot reporting) is legal, as before
-  // the lifecycle existed; so is erasing an execution no longer in memory (it is on disk).
+  // the lifecycle existed. (Erasing an execution memory forgot asks the disk for its state.)
   unknown: {
     queue: 'queued',
     start: 'running',
@@ -78,7 +78,6 @@ export const transitions: Readonly<Record<LifecyclePlace, Row>> = {
     fail: 'failed',
     'time-out': 'timed_out',
     'end-cancelled': 'cancelled',
-    erase: 'erased',
   },
   queued: { start: 'running', 'queue-timeout': 'timed_out', cancel: 'cancelled' },
   running: { progress: 'running', step: 'running', ...attemptEnds },

@@ -53,8 +53,7 @@ export class ErasureRecorder {
     }
     // 'unknown' here means no record of it is on disk either.
     if (place === 'unknown') throw new WalStateError(executionId, 'unknown', 'erase', []);
-    if (place !== 'erased') assertTransition(executionId, place, 'erase');
-    if (place === 'erased') return { lsn: 0 };
+    assertTransition(executionId, place, 'erase');
     if (state.erased.ids.size + pending.erasedIds >= defaults.maxErasedIds)
       tooLarge(`${defaults.maxErasedIds} erased executions wait for compaction (maxErasedIds); run \`exec-wal compact\` first`);
     const p: ErasedPayload = { erasedAt: this.#d.now(), executionIds: [executionId] };

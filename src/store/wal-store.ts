@@ -19,6 +19,7 @@ import type {
   QueuedExecution,
 } from '../journal/journal-types.js';
 import type { GroupBy } from '../journal/group-stats.js';
+import type { LifecyclePlace } from '../journal/execution-lifecycle.js';
 import { defaults } from '../limits.js';
 import { nodeFileSystem } from '../wal/file-system.js';
 import { ExecutionPlaces } from './execution-place.js';
@@ -260,6 +261,14 @@ export class WalStore {
   /** Executions started and not ended, oldest first ('running' or 'interrupted'). */
   inFlight(): InFlightExecution[] {
     return this.#queries.inFlight();
+  }
+
+  /**
+   * Where an execution stands in the state machine now (docs/lifecycle.md), from memory:
+   * 'unknown' for one never seen or no longer remembered (maxEndedTracked).
+   */
+  executionState(executionId: string): LifecyclePlace {
+    return this.#places.of(executionId);
   }
 
   /** Executions waiting to start, in the order a dispatcher takes them (priority, then age). */
