@@ -88,8 +88,9 @@ export async function listExecutions(context: ListContext, filter: ListFilter = 
     if (status !== undefined && isTerminal(status)) {
       open.delete(id);
       judge(builder);
-      // Oldest first: done once the page is full and nothing still open could come before it.
-      if (order === 'asc' && page.full && !earlierOpen(open, page.lastLsn)) return 'stop';
+      // Oldest first: done once one more than the page matched (so a next page exists) and
+      // nothing still open could come before the page's end.
+      if (order === 'asc' && page.more && !earlierOpen(open, page.lastLsn)) return 'stop';
     }
     return undefined;
   });
@@ -135,8 +136,9 @@ class Page {
     this.#limit = limit;
   }
 
-  get full(): boolean {
-    return this.#items.length >= this.#limit;
+  /** More than `limit` matched. */
+  get more(): boolean {
+    return this.#more;
   }
 
   get lastLsn(): number {

@@ -38,6 +38,7 @@ describe('listExecutions', () => {
       };
       for (let i = 0; i < 60; i++) await add();
       for (const order of ['asc', 'desc'] as const) {
+        const existing = [...made];
         const seen: string[] = [];
         let cursor: string | undefined;
         do {
@@ -50,9 +51,9 @@ describe('listExecutions', () => {
           // never show (desc), and no page repeats or skips one made before.
           if (random() < 0.5) await add();
         } while (cursor);
-        const before = order === 'asc' ? made.slice(0, seen.length) : [...made.slice(0, 60)].reverse();
-        expect(seen.slice(0, before.length)).toEqual(before);
-        expect(new Set(seen).size).toBe(seen.length);
+        if (order === 'asc') expect(seen).toEqual(made.slice(0, seen.length));
+        else expect(seen).toEqual(existing.reverse());
+        expect(seen.length).toBeGreaterThanOrEqual(existing.length);
       }
       await store.close();
     });
