@@ -87,9 +87,9 @@ export async function* historyOf(fs: FileSystem, dir: string, options: HistoryOp
 export async function* followOf(
   fs: FileSystem,
   dir: string,
-  options: { fromLsn?: number; signal: AbortSignal; pollMs?: number },
+  options: { fromLsn?: number; signal: AbortSignal; pollMs?: number; erased: ErasureSet | undefined },
 ): AsyncGenerator<HistoryEntry> {
-  const join = new HistoryJoin(JOIN_CAPACITY);
+  const join = new HistoryJoin(JOIN_CAPACITY, options.erased);
   for await (const record of followLog(dir, {
     fromLsn: options.fromLsn,
     signal: options.signal,

@@ -31,6 +31,7 @@ import { MemoryLog } from './journal-log.js';
 import { type OpenedJournal, openJournal } from './journal-open.js';
 import { JournalQueries } from './journal-queries.js';
 import { ErasureRecorder } from './erasure-recorder.js';
+import { type CompactionResult, compactErased } from './erasure-compaction.js';
 import { PendingTransitions } from './pending-transitions.js';
 import { RetentionGuard } from './retention-guard.js';
 import {
@@ -321,6 +322,22 @@ export class WalStore {
     return result;
   }
 
+  /**
+   * Removes the bytes of erased executions (docs/lifecycle.md#erasure): seals the active segment
+   * and rewrites every sealed segment holding their records with `redacted` records, then
+   * checkpoints. Queries hid them already; afterwards the disk does not hold them either.
+   */
+  async compactErased(): Promise<CompactionResult> {
+    this.#assertOpen();
+    const { writer, path, fs } = this.#parts;
+    if (!writer || !path) {
+      throw new WalError(ErrorCode.readOnly, `the store ${path ?? '(in memory)'} cannot compact (read-only or in memory)`);
+    }
+    const result = await compactErased(fs, path, writer, this.#state.erased);
+    if (result.recordsRedacted > 0) await this.checkpoint();
+    return result;
+  }
+
   /** Segments and checkpoints on disk, their sizes, LSN range and times. */
   diskUsage(): DiskUsage {
     return this.path ? diskUsageOf(this.#parts.fs, this.path, this.lastLsn) : emptyDiskUsage(this.lastLsn);
@@ -356,7 +373,7 @@ export class WalStore {
   async *follow(options: { fromLsn?: number; signal?: AbortSignal; pollMs?: number } = {}): AsyncGenerator<HistoryEntry> {
     this.#assertOpen();
     const signal = options.signal ? AbortSignal.any([options.signal, this.#closeSignal.signal]) : this.#closeSignal.signal;
-    yield* followOf(this.#parts.fs, this.#requirePath(), { ...options, signal });
+    yield* followOf(this.#parts.fs, this.#requirePath(), { ...options, signal, erased: this.#state.erased });
   }
 
   async close(): Promise<void> {

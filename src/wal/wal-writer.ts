@@ -80,6 +80,8 @@ export class WalWriter {
   #writeCount = 0;
   /** settings.preallocateBytes until a preallocation finds no room, then 0. */
   #preallocateBytes: number;
+  /** Callers of seal() waiting for the drain to rotate. */
+  #sealWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** Where the last record written ends: what a checkpoint of that record can resume at. */
   #written: { lsn: number; segment: string; offset: number } | undefined;
 
@@ -281,6 +283,22 @@ export class WalWriter {
     }
   }
 
+  /**
+   * Ends the active segment once the appends queued so far are written: the next append goes to
+   * a new segment. Erasure compaction rewrites only sealed segments.
+   */
+  seal(): Promise<void> {
+    try {
+      this.#assertWritable();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#sealWaiters.push({ resolve, reject });
+      this.#scheduleDrain();
+    });
+  }
+
   /** Waits for queued appends, syncs, closes the segment and releases the lock. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -332,7 +350,7 @@ export class WalWriter {
       .then(() => this.#drainQueue())
       .finally(() => {
         this.#draining = undefined;
-        if (this.#queue.length > 0 && !this.#failure) this.#scheduleDrain();
+        if ((this.#queue.length > 0 || this.#sealWaiters.length > 0) && !this.#failure) this.#scheduleDrain();
       });
   }
 
@@ -356,6 +374,20 @@ export class WalWriter {
         });
       }
     }
+    if (this.#sealWaiters.length > 0 && !this.#failure) await this.#sealNow();
+  }
+
+  async #sealNow(): Promise<void> {
+    const waiters = this.#sealWaiters.splice(0, this.#sealWaiters.length);
+    try {
+      const segment = this.#segment;
+      if (segment && segment.bytes > SEGMENT_HEADER_BYTES) await this.#rotate(this.#nextLsn);
+    } catch (error) {
+      this.#fail(classifyFailure(this.dir, this.#segment, error));
+      for (const waiter of waiters) waiter.reject(this.#failure);
+      return;
+    }
+    for (const waiter of waiters) waiter.resolve();
   }
 
   async #writeGroup(group: Pending[], staged: Buffer): Promise<void> {
@@ -488,5 +520,6 @@ export class WalWriter {
     this.#arena.take();
     const rejected = [...group, ...this.#queue.splice(0, this.#queue.length)];
     for (const pending of rejected) pending.reject(error);
+    for (const waiter of this.#sealWaiters.splice(0, this.#sealWaiters.length)) waiter.reject(error);
   }
 }

@@ -2,7 +2,7 @@
 // seen in its window returns its execution and writes nothing, scoped by tenant, across reopen
 // and checkpoints; a deleted execution is hidden from every query at once and after a reopen,
 // while the counts in stats stay.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, WalError, WalStateError } from '../../src/errors.js';
@@ -158,5 +158,59 @@ describe('erasure', () => {
       .join('');
     // Until compaction the original record is still there (documented); exactly once.
     expect(bytes.split('payload-XYZZY').length - 1).toBe(1);
+  });
+});
+
+describe('erasure compaction', () => {
+  it('replaces every record of an erased execution with a redacted one: bytes gone, verify passes, counts stay', async () => {
+    const dir = tempDir('compact-erased');
+    const store = await WalStore.open(dir, { maxSegmentBytes: 4096 });
+    const kept: string[] = [];
+    let gone = '';
+    for (let i = 0; i < 40; i++) {
+      const secret = i === 7 ? 'private-ZQXJ-detail' : 'ordinary';
+      const { executionId } = await store.actionExecutionQueued('job', { attributes: { user: i === 7 ? 'u-7' : 'u-x' } });
+      await store.actionExecutionStarted('job', { executionId });
+      await store.actionExecutionProgress(executionId, { percent: 50, message: `${secret} progress` });
+      await store.actionExecutionCompleted('job', { executionId, success: i % 3 !== 0, output: secret, durationMs: 10 + i });
+      if (i === 7) gone = executionId;
+      else kept.push(executionId);
+    }
+    const stats = store.actionStats('job');
+    await store.deleteExecution(gone);
+    const scanBytes = () =>
+      readdirSync(dir)
+        .filter((n) => n.endsWith('.wal'))
+        .map((n) => readFileSync(join(dir, n)).toString('latin1'))
+        .join('');
+    expect(scanBytes()).toContain('private-ZQXJ-detail');
+    const result = await store.compactErased();
+    expect(result.recordsRedacted).toBe(4);
+    expect(scanBytes()).not.toContain('private-ZQXJ-detail');
+    // The id stays in one place: the erase record that names it.
+    expect(scanBytes().split(gone).length - 1).toBe(1);
+    expect(store.actionStats('job')).toEqual(stats);
+    // Appends go on after compaction.
+    await store.actionExecutionStarted('job');
+    await store.close();
+    // A full replay (no checkpoint) of the compacted log gives the same per-action counts.
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.ckpt'))) rmSync(join(dir, name));
+    const replayed = await WalStore.open(dir, { readOnly: true });
+    const after = replayed.actionStats('job');
+    expect([after.totalExecutions, after.successes, after.byStatus, after.avgDurationMs]).toEqual([
+      stats.totalExecutions,
+      stats.successes,
+      stats.byStatus,
+      stats.avgDurationMs,
+    ]);
+    expect(replayed.counters.redacted).toBe(4);
+    expect(await replayed.getExecution(gone)).toBeUndefined();
+    expect((await replayed.listExecutions({ limit: 100 })).items.map((i) => i.executionId)).not.toContain(gone);
+    expect((await replayed.getExecution(kept[0]!))?.status).toBeDefined();
+    await replayed.close();
+    const { verifyJournal } = await import('../../src/store/journal-verify.js');
+    const verdict = verifyJournal(dir);
+    expect(verdict.corrupt).toBe(false);
+    expect(verdict.segments.every((s) => s.verdict === 'pass')).toBe(true);
   });
 });

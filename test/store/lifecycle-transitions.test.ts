@@ -4,6 +4,8 @@
 // written, the new state, the same state after a reopen; illegal: WalStateError (or
 // WAL_UNKNOWN_EXECUTION), nothing written, the state unchanged. Then random sequences of calls
 // against a pure model of the table (seeded; SEED=<n> replays).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, WalError, WalStateError } from '../../src/errors.js';
 import {
@@ -229,3 +231,22 @@ function attemptOn(store: WalStore, id: string, event: LifecycleEvent): Promise<
       return store.deleteExecution(id);
   }
 }
+
+describe('docs/lifecycle.md', () => {
+  it('shows exactly the transition table of src/journal/execution-lifecycle.ts', () => {
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'lifecycle.md'), 'utf8');
+    const block = /<!-- transitions: [^>]+ -->\n([\s\S]*?)<!-- \/transitions -->/.exec(doc)?.[1];
+    expect(block, 'the transitions block').toBeDefined();
+    const rows = block!.trim().split('\n').map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim().replace(/`/g, '')));
+    const header = rows[0]!.slice(1);
+    expect(header).toEqual([...lifecycleEvents]);
+    const table = rows.slice(2);
+    expect(table.map((r) => r[0])).toEqual([...lifecyclePlaces]);
+    for (const row of table) {
+      const from = row[0] as LifecyclePlace;
+      header.forEach((event, i) => {
+        expect(row[i + 1], `${from} × ${event}`).toBe(nextState(from, event as LifecycleEvent) ?? '·');
+      });
+    }
+  });
+});
