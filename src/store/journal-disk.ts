@@ -1,7 +1,6 @@
 // The journal as it is on disk, beside the replayed state: disk usage, the audit history
 // (streamed, bounded memory) and following new records. Read-only; safe beside a live writer.
-import { join } from 'node:path';
-import { listCheckpoints } from '../wal/checkpoint-files.js';
+import { statCheckpoints } from '../wal/checkpoint-files.js';
 import type { FileSystem } from '../wal/file-system.js';
 import { followLog } from '../wal/log-follower.js';
 import { iterateLog } from '../wal/log-replay.js';
@@ -29,11 +28,11 @@ export function emptyDiskUsage(lastLsn: number): DiskUsage {
 
 export function diskUsageOf(fs: FileSystem, dir: string, lastLsn: number): DiskUsage {
   const segments = statSegments(fs, dir);
-  const checkpoints = listCheckpoints(fs, dir);
+  const checkpoints = statCheckpoints(fs, dir);
   return {
     segments: segments.length,
     bytes: segments.reduce((sum, seg) => sum + seg.bytes, 0),
-    checkpointBytes: checkpoints.reduce((sum, c) => sum + fs.stat(join(dir, c.name)).bytes, 0),
+    checkpointBytes: checkpoints.reduce((sum, c) => sum + c.bytes, 0),
     oldestLsn: segments[0]?.baseLsn,
     newestLsn: lastLsn,
     oldestSegmentAt: segments[0]?.modifiedMs,
@@ -60,11 +59,17 @@ export async function* historyOf(
   const join = new HistoryJoin();
   const scan = iterateLog(dir, { recovery: options.recovery, onProgress: options.onProgress, fs });
   let count = 0;
-  for (let step = scan.next(); !step.done; step = scan.next()) {
-    const entry = join.entry(step.value);
-    if (entry && matchesFilter(entry, filter)) yield entry;
-    // Let other work run during long scans.
-    if (++count % 1_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+  try {
+    for (let step = scan.next(); !step.done; step = scan.next()) {
+      const entry = join.entry(step.value);
+      if (entry && matchesFilter(entry, filter)) yield entry;
+      // Let other work run during long scans.
+      if (++count % 1_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    // A consumer that stops early (break, throw) ends this generator here: close the scan's
+    // segment descriptor with it.
+    scan.return(undefined as never);
   }
   if (filter.until === undefined) {
     for (const entry of join.unfinished(options.unfinished))

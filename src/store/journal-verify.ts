@@ -3,7 +3,7 @@
 // reads each segment only up to the size it had when verification reached it.
 import { ErrorCode, WalError } from '../errors.js';
 import { defaults } from '../limits.js';
-import { iterateLog } from '../wal/log-replay.js';
+import { iterateLog, replayInto } from '../wal/log-replay.js';
 import { applyRecord, JournalState } from './journal-state.js';
 
 export interface SegmentVerdict {
@@ -42,20 +42,15 @@ export function verifyJournal(
   });
   const recordProblems: VerifyReport['recordProblems'] = [];
   const unsupported: VerifyReport['unsupported'] = [];
-  const scan = iterateLog(path, { recovery: 'salvage', onProgress });
-  let step = scan.next();
-  while (!step.done) {
+  const report = replayInto(iterateLog(path, { recovery: 'salvage', onProgress }), (record) => {
     try {
-      applyRecord(state, step.value);
+      applyRecord(state, record);
     } catch (error) {
       if (!(error instanceof WalError)) throw error;
       const list = error.code === ErrorCode.unsupported ? unsupported : recordProblems;
-      if (list.length < MAX_RECORD_PROBLEMS)
-        list.push({ lsn: step.value.lsn, message: error.message });
+      if (list.length < MAX_RECORD_PROBLEMS) list.push({ lsn: record.lsn, message: error.message });
     }
-    step = scan.next();
-  }
-  const report = step.value;
+  });
   const segments: SegmentVerdict[] = report.segments.map((s) => {
     const problems = report.damage
       .filter((d) => d.segment === s.name)

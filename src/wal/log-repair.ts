@@ -13,6 +13,7 @@ import { ErrorCode, WalCorruptionError, WalError } from '../errors.js';
 import { listCheckpoints } from './checkpoint-files.js';
 import { type FileSystem, nodeFileSystem, readFully, writeFully } from './file-system.js';
 import { readLog, type ScanReport } from './log-reader.js';
+import { replayInto } from './log-replay.js';
 import { brokenName } from './segment-list.js';
 import { repairTail, type TailRepair } from './tail-repair.js';
 import { WalWriter } from './wal-writer.js';
@@ -40,11 +41,7 @@ function scan(
   dir: string,
   mode: 'tolerate-tail' | 'point-in-time' | 'salvage',
 ): ScanReport {
-  const reader = readLog(fs, dir, { mode });
-  for (;;) {
-    const step = reader.next();
-    if (step.done) return step.value;
-  }
+  return replayInto(readLog(fs, dir, { mode }), () => {});
 }
 
 /** What `repair` would do, read-only. */
@@ -181,10 +178,10 @@ async function salvage(fs: FileSystem, dir: string, lock: WriterLock): Promise<R
   });
   let records = 0;
   try {
-    const reader = readLog(fs, dir, { mode: 'salvage' });
     let batch: { type: number; value: unknown }[] = [];
-    for (let step = reader.next(); !step.done; step = reader.next()) {
-      batch.push({ type: step.value.type, value: step.value.value });
+    // for..of: a failed append ends the loop through return(), closing the reader's segment.
+    for (const record of readLog(fs, dir, { mode: 'salvage' })) {
+      batch.push({ type: record.type, value: record.value });
       if (batch.length === 1000) {
         await writer.append(batch);
         batch = [];

@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode, WalError, WalFailedError } from '../../src/errors.js';
+import { ErrorCode, WalFailedError, WalIoError } from '../../src/errors.js';
 import type { WalRecord } from '../../src/wal/segment-reader.js';
 import { type AppendResult, WalWriter, type WalWriterOptions } from '../../src/wal/wal-writer.js';
 import { readAll, recordOf, segmentNames } from '../support/byte-poke.js';
@@ -151,24 +151,27 @@ describe('a failed fdatasync', () => {
     expect(readdirSync(s.dir)).toEqual([]);
   });
 
-  it('during tail repair at open: the open fails with WAL_IO and a later open repairs', async () => {
+  it('during tail repair at open: the open fails with WAL_IO, the partial backup is removed, and a later open repairs', async () => {
     const s = await session(4);
     await s.writer.close();
     const last = segmentNames(s.dir).at(-1)!;
     appendFileSync(join(s.dir, last), Buffer.alloc(100, 0xee));
     const fs = new FaultyFileSystem([{ call: 'fdatasync', nth: 1, error: 'EIO' }]);
     const error = await WalWriter.open(s.dir, { fs }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(WalError);
-    expect((error as WalError).code).toBe(ErrorCode.io);
-    expect((error as WalError).message).toMatch(/^syncing .*\.broken-5 failed: EIO/);
-    // The lock was released; the backup name is taken, so the repair writes `.1`.
+    expect(error).toBeInstanceOf(WalIoError);
+    expect((error as WalIoError).code).toBe(ErrorCode.io);
+    expect((error as WalIoError).path).toBe(join(s.dir, `${last}.broken-5`));
+    expect((error as WalIoError).message).toMatch(/^syncing .*\.broken-5 failed: .*\(EIO\)/);
+    // The backup that did not become durable is gone; the segment was not cut.
+    expect(existsSync(join(s.dir, `${last}.broken-5`))).toBe(false);
+    // The lock was released; the repair writes its backup under the same name.
     const writer = await WalWriter.open(s.dir);
     expect(writer.openReport.repair).toMatchObject({
-      backup: `${last}.broken-5.1`,
+      backup: `${last}.broken-5`,
       droppedBytes: 100,
     });
     await writer.close();
-    expect(existsSync(join(s.dir, `${last}.broken-5`))).toBe(true);
+    expect(existsSync(join(s.dir, `${last}.broken-5.1`))).toBe(false);
     await expectCleanPrefix(s);
   });
 });
