@@ -145,6 +145,10 @@ export class FaultyFileSystem implements FileSystem {
   stat(path: string): { bytes: number; modifiedMs: number } {
     return this.#inner.stat(path);
   }
+
+  sameFile(fd: number, path: string): boolean {
+    return this.#inner.sameFile(fd, path);
+  }
 }
 
 function injected(call: FsCall, code: string): NodeJS.ErrnoException {
