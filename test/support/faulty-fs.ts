@@ -1,9 +1,23 @@
 // A FileSystem that delegates to nodeFileSystem and injects faults on chosen calls: an error
-// (EIO, ENOSPC, ...) or a short write on the k-th call of a kind, once or from then on. It also
+// (EIO, ENOSPC, EACCES, ...) or a short write on the k-th call of a kind, once or from then on;
+// or a step of the test run right after the k-th call returned (`afterward`: a race made
+// deterministic, e.g. a segment unlinked between a reader's listing and its open). It also
 // counts calls and bytes, so tests can assert how much work an open or a scan did.
 import { type FileSystem, nodeFileSystem, type OpenMode } from '../../src/wal/file-system.js';
 
-export type FsCall = 'open' | 'read' | 'write' | 'fdatasync' | 'truncate' | 'syncDir' | 'rename';
+export type FsCall =
+  | 'open'
+  | 'read'
+  | 'write'
+  | 'fdatasync'
+  | 'truncate'
+  | 'syncDir'
+  | 'rename'
+  | 'unlink'
+  | 'readdir'
+  | 'mkdir'
+  | 'stat'
+  | 'size';
 
 export type Fault = {
   call: FsCall;
@@ -17,9 +31,15 @@ export type Fault = {
   | { shortBytes: number }
   /** fdatasync only: a slow disk; the real call runs after this delay. */
   | { delayMs: number }
+  /** Runs after the real call returned (not for fdatasync). */
+  | { afterward: () => void }
 );
 
-type Effect = { error: string } | { shortBytes: number } | { delayMs: number };
+type Effect =
+  | { error: string }
+  | { shortBytes: number }
+  | { delayMs: number }
+  | { afterward: () => void };
 
 export class FaultyFileSystem implements FileSystem {
   readonly calls: Record<FsCall, number> = {
@@ -30,6 +50,11 @@ export class FaultyFileSystem implements FileSystem {
     truncate: 0,
     syncDir: 0,
     rename: 0,
+    unlink: 0,
+    readdir: 0,
+    mkdir: 0,
+    stat: 0,
+    size: 0,
   };
   bytesRead = 0;
   bytesWritten = 0;
@@ -68,9 +93,17 @@ export class FaultyFileSystem implements FileSystem {
     if (fault && 'error' in fault) throw injected(call, fault.error);
   }
 
+  /** The call `run` with the fault of its kind applied: an error before it, a step after it. */
+  #faulted<T>(call: FsCall, run: () => T): T {
+    const fault = this.#fault(call);
+    this.#throwIfError(call, fault);
+    const result = run();
+    if (fault && 'afterward' in fault) fault.afterward();
+    return result;
+  }
+
   open(path: string, mode: OpenMode): number {
-    this.#throwIfError('open', this.#fault('open'));
-    return this.#inner.open(path, mode);
+    return this.#faulted('open', () => this.#inner.open(path, mode));
   }
 
   close(fd: number): void {
@@ -78,8 +111,7 @@ export class FaultyFileSystem implements FileSystem {
   }
 
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number {
-    this.#throwIfError('read', this.#fault('read'));
-    const n = this.#inner.read(fd, buffer, offset, length, position);
+    const n = this.#faulted('read', () => this.#inner.read(fd, buffer, offset, length, position));
     this.bytesRead += n;
     return n;
   }
@@ -90,6 +122,7 @@ export class FaultyFileSystem implements FileSystem {
     const allowed = fault && 'shortBytes' in fault ? Math.min(length, fault.shortBytes) : length;
     const n = this.#inner.write(fd, buffer, offset, allowed, position);
     this.bytesWritten += n;
+    if (fault && 'afterward' in fault) fault.afterward();
     return n;
   }
 
@@ -108,34 +141,31 @@ export class FaultyFileSystem implements FileSystem {
   }
 
   truncate(fd: number, length: number): void {
-    this.#throwIfError('truncate', this.#fault('truncate'));
-    this.#inner.truncate(fd, length);
+    this.#faulted('truncate', () => this.#inner.truncate(fd, length));
   }
 
   size(fd: number): number {
-    return this.#inner.size(fd);
+    return this.#faulted('size', () => this.#inner.size(fd));
   }
 
   syncDir(path: string): void {
-    this.#throwIfError('syncDir', this.#fault('syncDir'));
-    this.#inner.syncDir(path);
+    this.#faulted('syncDir', () => this.#inner.syncDir(path));
   }
 
   rename(from: string, to: string): void {
-    this.#throwIfError('rename', this.#fault('rename'));
-    this.#inner.rename(from, to);
+    this.#faulted('rename', () => this.#inner.rename(from, to));
   }
 
   unlink(path: string): void {
-    this.#inner.unlink(path);
+    this.#faulted('unlink', () => this.#inner.unlink(path));
   }
 
   readdir(path: string): string[] {
-    return this.#inner.readdir(path);
+    return this.#faulted('readdir', () => this.#inner.readdir(path));
   }
 
   mkdir(path: string): void {
-    this.#inner.mkdir(path);
+    this.#faulted('mkdir', () => this.#inner.mkdir(path));
   }
 
   exists(path: string): boolean {
@@ -143,7 +173,7 @@ export class FaultyFileSystem implements FileSystem {
   }
 
   stat(path: string): { bytes: number; modifiedMs: number } {
-    return this.#inner.stat(path);
+    return this.#faulted('stat', () => this.#inner.stat(path));
   }
 
   sameFile(fd: number, path: string): boolean {
