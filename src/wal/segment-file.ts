@@ -55,15 +55,18 @@ export class SegmentFile {
     const salt = randomBytes(4).readUInt32LE(0);
     const header = encodeSegmentHeader({ version: FORMAT_VERSION, salt, baseLsn });
     const fd = fs.open(tempPath, 'createExclusive');
+    let renamed = false;
     try {
       writeFully(fs, fd, header, 0);
       await fs.fdatasync(fd);
       crashPoint?.('rotate:after-temp-sync');
       fs.rename(tempPath, join(dir, name));
+      renamed = true;
       crashPoint?.('rotate:after-rename');
       fs.syncDir(dir);
     } catch (error) {
       fs.close(fd);
+      if (!renamed) removeQuietly(fs, tempPath);
       throw error;
     }
     return new SegmentFile(fs, dir, name, baseLsn, salt, fd, header.length, FORMAT_VERSION);
@@ -99,13 +102,16 @@ export class SegmentFile {
     const bytes = Buffer.allocUnsafe(this.#bytes);
     readFully(fs, this.#fd, bytes, 0, this.#bytes, 0);
     const fd = fs.open(tempPath, 'createExclusive');
+    let renamed = false;
     try {
       writeFully(fs, fd, bytes, 0);
       await fs.fdatasync(fd);
       fs.rename(tempPath, this.path);
+      renamed = true;
       fs.syncDir(dir);
     } catch (error) {
       fs.close(fd);
+      if (!renamed) removeQuietly(fs, tempPath);
       throw error;
     }
     this.close();
@@ -166,6 +172,15 @@ export class SegmentFile {
 
   close(): void {
     this.#fs.close(this.#fd);
+  }
+}
+
+/** Unlinks a temp file a failed step made; if that fails too, the next open removes it. */
+function removeQuietly(fs: FileSystem, path: string): void {
+  try {
+    if (fs.exists(path)) fs.unlink(path);
+  } catch {
+    // removeTempFiles at the next open.
   }
 }
 
