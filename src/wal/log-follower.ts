@@ -126,7 +126,8 @@ async function* followSegment(
         // The writer completes a segment (and cuts its preallocated zeros) before it creates the
         // next, so unless the file changed size since we measured it, damage in a segment that
         // has a successor is not a tail.
-        if (fs.size(fd) !== cursor.fileBytes) continue;
+        const held = fd;
+        if (step('reading the size of', path, () => fs.size(held)) !== cursor.fileBytes) continue;
         throw new WalCorruptionError({
           dir,
           segment: name,

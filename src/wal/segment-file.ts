@@ -54,20 +54,28 @@ export class SegmentFile {
     const tempPath = join(dir, name + TEMP_SUFFIX);
     const salt = randomBytes(4).readUInt32LE(0);
     const header = encodeSegmentHeader({ version: FORMAT_VERSION, salt, baseLsn });
-    const fd = fs.open(tempPath, 'createExclusive');
-    let renamed = false;
+    let fd: number;
+    try {
+      fd = fs.open(tempPath, 'createExclusive');
+    } catch (error) {
+      throw ioError('creating', tempPath, error);
+    }
+    let step = 'writing';
     try {
       writeFully(fs, fd, header, 0);
+      step = 'syncing';
       await fs.fdatasync(fd);
       crashPoint?.('rotate:after-temp-sync');
+      step = 'renaming';
       fs.rename(tempPath, join(dir, name));
-      renamed = true;
+      step = 'syncing the directory of';
       crashPoint?.('rotate:after-rename');
       fs.syncDir(dir);
     } catch (error) {
       fs.close(fd);
+      const renamed = step === 'syncing the directory of';
       if (!renamed) removeQuietly(fs, tempPath);
-      throw error;
+      throw ioError(step, renamed ? dir : tempPath, error);
     }
     return new SegmentFile(fs, dir, name, baseLsn, salt, fd, header.length, FORMAT_VERSION);
   }

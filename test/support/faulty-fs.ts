@@ -30,6 +30,8 @@ export type Fault = {
    * count and fail: a fault aimed at one file, whatever else the code under test touches first.
    */
   pathIncludes?: string;
+  /** open only: only opens in this mode count and fail (say, creating a file but not reading). */
+  openMode?: OpenMode;
 } & (
   | { error: string }
   /** write only: write at most this many bytes and return the count. */
@@ -83,7 +85,12 @@ export class FaultyFileSystem implements FileSystem {
    * contains `pathIncludes`, when given).
    */
   failNext(call: FsCall, effect: Effect, after = 1, sticky = false, pathIncludes?: string): void {
-    this.#faults.push({ fault: { call, nth: after, sticky, pathIncludes, ...effect }, seen: 0 });
+    this.addFault({ call, nth: after, sticky, pathIncludes, ...effect } as Fault);
+  }
+
+  /** Adds a fault; its `nth` counts the matching calls from now on. */
+  addFault(fault: Fault): void {
+    this.#faults.push({ fault, seen: 0 });
   }
 
   clearFaults(): void {
@@ -91,13 +98,14 @@ export class FaultyFileSystem implements FileSystem {
   }
 
   /** Counts the call and returns the fault that applies to it, if any. */
-  #fault(call: FsCall, path: string | undefined): Fault | undefined {
+  #fault(call: FsCall, path: string | undefined, mode?: OpenMode): Fault | undefined {
     const n = ++this.calls[call];
     let hit: Fault | undefined;
     for (const entry of this.#faults) {
       const { fault } = entry;
       if (fault.call !== call) continue;
       if (fault.pathIncludes !== undefined && !path?.includes(fault.pathIncludes)) continue;
+      if (fault.openMode !== undefined && fault.openMode !== mode) continue;
       entry.seen += 1;
       const fires = entry.seen === fault.nth || (fault.sticky === true && entry.seen > fault.nth);
       if (fires) hit ??= fault;
@@ -111,8 +119,8 @@ export class FaultyFileSystem implements FileSystem {
   }
 
   /** The call `run` with the fault of its kind applied: an error before it, a step after it. */
-  #faulted<T>(call: FsCall, path: string | number, run: () => T): T {
-    const fault = this.#fault(call, typeof path === 'number' ? this.#paths.get(path) : path);
+  #faulted<T>(call: FsCall, path: string | number, run: () => T, mode?: OpenMode): T {
+    const fault = this.#fault(call, typeof path === 'number' ? this.#paths.get(path) : path, mode);
     this.#throwIfError(call, fault);
     const result = run();
     if (fault && 'afterward' in fault) fault.afterward();
@@ -120,7 +128,7 @@ export class FaultyFileSystem implements FileSystem {
   }
 
   open(path: string, mode: OpenMode): number {
-    const fd = this.#faulted('open', path, () => this.#inner.open(path, mode));
+    const fd = this.#faulted('open', path, () => this.#inner.open(path, mode), mode);
     this.#paths.set(fd, path);
     return fd;
   }
