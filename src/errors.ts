@@ -132,8 +132,101 @@ export class WalFailedError extends WalError {
   }
 }
 
-/** Wraps a file-system error with what was being done and where; the original is `cause`. */
+/** The codes a failed file-system call surfaces as: one per cause. */
+export type IoErrorCode =
+  | typeof ErrorCode.io
+  | typeof ErrorCode.diskFull
+  | typeof ErrorCode.segmentGone;
+
+/**
+ * A file-system call failed: `operation` ('listing', 'opening', 'reading', ...) on `path`, the
+ * original error as `cause` and its errno code as `errno`. The code is WAL_DISK_FULL when the
+ * cause is ENOSPC, EFBIG or EDQUOT, WAL_SEGMENT_GONE when a segment being read was removed
+ * (retention beside a reader), WAL_IO otherwise.
+ */
+export class WalIoError extends WalError {
+  readonly path: string;
+  readonly operation: string;
+  /** The cause's errno code ('ENOENT', 'EACCES', ...), when it had one. */
+  readonly errno: string | undefined;
+  constructor(
+    code: IoErrorCode,
+    operation: string,
+    path: string,
+    message: string,
+    options: { cause: unknown },
+  ) {
+    super(code, message, options);
+    this.path = path;
+    this.operation = operation;
+    this.errno = errnoOf(options.cause);
+  }
+}
+
+/** The errno code of a Node file-system error ('ENOENT', ...), or undefined. */
+export function errnoOf(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Errno codes that mean the disk (or the file-size limit, or the quota) has no room. */
+const NO_SPACE: ReadonlySet<string> = new Set(['ENOSPC', 'EFBIG', 'EDQUOT']);
+
+/** Whether `error` (or the file-system error it wraps) says the disk has no room. */
+export function isNoSpaceError(error: unknown): boolean {
+  if (error instanceof WalError) return error.code === ErrorCode.diskFull;
+  const errno = errnoOf(error);
+  return errno !== undefined && NO_SPACE.has(errno);
+}
+
+/** What happened, as a fact about `path`, and what to do about it, per errno code. */
+function describeErrno(path: string, errno: string | undefined): [string, string] | undefined {
+  switch (errno) {
+    case 'ENOENT':
+      return [`${path} does not exist`, 'check the path'];
+    case 'ENOTDIR':
+      return [
+        `${path} is not a directory (it, or one above it, is a file)`,
+        "give the journal's directory",
+      ];
+    case 'EISDIR':
+      return [`${path} is a directory, not a file`, 'move it out of the journal directory'];
+    case 'EACCES':
+    case 'EPERM':
+      return [
+        'permission denied',
+        `give this user access to ${path} (read to read the journal, write to write it)`,
+      ];
+    case 'EROFS':
+      return ['the file system is read-only', 'open the journal read-only'];
+    case 'ENOSPC':
+      return ['no space left on the device', 'free space and retry'];
+    case 'EDQUOT':
+      return ['the disk quota is exhausted', 'free space or raise the quota and retry'];
+    case 'EFBIG':
+      return ['the file-size limit was reached', 'raise the limit (ulimit -f) and retry'];
+    case 'EMFILE':
+    case 'ENFILE':
+      return ['too many open files', 'raise the open-file limit (ulimit -n) and retry'];
+    case 'EIO':
+      return ['the device reported an i/o error', 'check the disk'];
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Wraps a file-system error with what was being done and where; the original is `cause`. A
+ * cause that is already a WalError keeps its code and is returned as it is.
+ */
 export function ioError(action: string, path: string, cause: unknown): WalError {
+  if (cause instanceof WalError) return cause;
+  const errno = errnoOf(cause);
   const detail = cause instanceof Error ? cause.message : String(cause);
-  return new WalError(ErrorCode.io, `${action} ${path} failed: ${detail}`, { cause });
+  const known = describeErrno(path, errno);
+  const message = known
+    ? `${action} ${path} failed: ${known[0]} (${errno}); ${known[1]}`
+    : `${action} ${path} failed: ${detail}`;
+  const code = isNoSpaceError(cause) ? ErrorCode.diskFull : ErrorCode.io;
+  return new WalIoError(code, action, path, message, { cause });
 }

@@ -1,6 +1,5 @@
 // The journal as it is on disk, beside the replayed state: disk usage, the audit history
 // (streamed, bounded memory) and following new records. Read-only; safe beside a live writer.
-import { join } from 'node:path';
 import type { ErasureSet } from '../journal/erasure-set.js';
 import { HistoryJoin } from '../journal/history-join.js';
 import {
@@ -11,7 +10,7 @@ import {
   matchesFilter,
 } from '../journal/history-filter.js';
 import { defaults } from '../limits.js';
-import { listCheckpoints } from '../wal/checkpoint-files.js';
+import { statCheckpoints } from '../wal/checkpoint-files.js';
 import type { FileSystem } from '../wal/file-system.js';
 import { followLog } from '../wal/log-follower.js';
 import { iterateLog } from '../wal/log-replay.js';
@@ -37,11 +36,11 @@ export function emptyDiskUsage(lastLsn: number): DiskUsage {
 
 export function diskUsageOf(fs: FileSystem, dir: string, lastLsn: number): DiskUsage {
   const segments = statSegments(fs, dir);
-  const checkpoints = listCheckpoints(fs, dir);
+  const checkpoints = statCheckpoints(fs, dir);
   return {
     segments: segments.length,
     bytes: segments.reduce((sum, seg) => sum + seg.bytes, 0),
-    checkpointBytes: checkpoints.reduce((sum, c) => sum + fs.stat(join(dir, c.name)).bytes, 0),
+    checkpointBytes: checkpoints.reduce((sum, c) => sum + c.bytes, 0),
     oldestLsn: segments[0]?.baseLsn,
     newestLsn: lastLsn,
     oldestSegmentAt: segments[0]?.modifiedMs,
@@ -76,7 +75,8 @@ export async function* historyOf(fs: FileSystem, dir: string, options: HistoryOp
       if (++count % 1_000 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
-    // An abandoned iteration (break, throw) releases the segment it was reading.
+    // A consumer that stops early (break, throw) ends this generator here: close the scan's
+    // segment descriptor with it.
     scan.return(undefined as never);
   }
   if (filter.until === undefined) {

@@ -2,9 +2,9 @@
 // not hide the next), every record folded, every problem kept with its place. Read-only; it
 // reads each segment only up to the size it had when verification reached it.
 import { ErrorCode, WalError } from '../errors.js';
-import { iterateLog } from '../wal/log-replay.js';
 import { applyRecord } from '../journal/journal-fold.js';
 import { JournalState } from '../journal/journal-state.js';
+import { iterateLog, replayInto } from '../wal/log-replay.js';
 import { limitsFrom } from './store-options.js';
 
 export interface SegmentVerdict {
@@ -39,20 +39,15 @@ export function verifyJournal(
   const state = new JournalState({ ...limitsFrom({}), maxHistoryEntries: 1, statsAttributes: [] });
   const recordProblems: VerifyReport['recordProblems'] = [];
   const unsupported: VerifyReport['unsupported'] = [];
-  const scan = iterateLog(path, { recovery: 'salvage', onProgress });
-  let step = scan.next();
-  while (!step.done) {
+  const report = replayInto(iterateLog(path, { recovery: 'salvage', onProgress }), (record) => {
     try {
-      applyRecord(state, step.value);
+      applyRecord(state, record);
     } catch (error) {
       if (!(error instanceof WalError)) throw error;
       const list = error.code === ErrorCode.unsupported ? unsupported : recordProblems;
-      if (list.length < MAX_RECORD_PROBLEMS)
-        list.push({ lsn: step.value.lsn, message: error.message });
+      if (list.length < MAX_RECORD_PROBLEMS) list.push({ lsn: record.lsn, message: error.message });
     }
-    step = scan.next();
-  }
-  const report = step.value;
+  });
   const segments: SegmentVerdict[] = report.segments.map((s) => {
     const problems = report.damage
       .filter((d) => d.segment === s.name)

@@ -10,9 +10,10 @@ import {
   parseCheckpointName,
 } from '../format/checkpoint-codec.js';
 import { TEMP_SUFFIX } from '../format/constants.js';
-import { ErrorCode, ioError, WalError, WalValidationError } from '../errors.js';
+import { ErrorCode, errnoOf, ioError, WalError, WalValidationError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
 import { type FileSystem, readFully, writeFully } from './file-system.js';
+import { listNames } from './segment-list.js';
 
 export interface CheckpointEntry {
   name: string;
@@ -33,14 +34,44 @@ export interface RejectedCheckpoint {
 /** Checkpoint files, newest (highest LSN) first. */
 export function listCheckpoints(fs: FileSystem, dir: string): CheckpointEntry[] {
   const entries: CheckpointEntry[] = [];
-  for (const name of fs.readdir(dir)) {
+  for (const name of listNames(fs, dir)) {
     const lsn = parseCheckpointName(name);
     if (lsn !== undefined) entries.push({ name, lsn });
   }
   return entries.sort((a, b) => b.lsn - a.lsn);
 }
 
-/** Writes a checkpoint of the state as of `lsn` (crash points: checkpoint:*). Returns its name. */
+/** `<checkpoint>.tmp` files: a checkpoint write that crashed or failed before its rename. */
+export function listCheckpointTempFiles(fs: FileSystem, dir: string): string[] {
+  return listNames(fs, dir).filter(
+    (name) =>
+      name.endsWith(TEMP_SUFFIX) &&
+      parseCheckpointName(name.slice(0, -TEMP_SUFFIX.length)) !== undefined,
+  );
+}
+
+/** Checkpoint files with their sizes, newest first; one removed since the listing is left out. */
+export function statCheckpoints(
+  fs: FileSystem,
+  dir: string,
+): (CheckpointEntry & { bytes: number })[] {
+  const stats: (CheckpointEntry & { bytes: number })[] = [];
+  for (const entry of listCheckpoints(fs, dir)) {
+    const path = join(dir, entry.name);
+    try {
+      stats.push({ ...entry, bytes: fs.stat(path).bytes });
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw ioError('reading the size of', path, error);
+    }
+  }
+  return stats;
+}
+
+/**
+ * Writes a checkpoint of the state as of `lsn` (crash points: checkpoint:*). Returns its name.
+ * A failed write removes its temp file (best effort: a crash leaves it to the next open, which
+ * removes checkpoint temp files like segment ones).
+ */
 export async function writeCheckpoint(
   fs: FileSystem,
   dir: string,
@@ -55,19 +86,24 @@ export async function writeCheckpoint(
   }
   const name = checkpointName(lsn);
   const tempPath = join(dir, name + TEMP_SUFFIX);
-  if (fs.exists(tempPath)) fs.unlink(tempPath);
+  if (fs.exists(tempPath)) step('removing', tempPath, () => fs.unlink(tempPath));
   const fd = step('creating', tempPath, () => fs.open(tempPath, 'createExclusive'));
   try {
-    step('writing', tempPath, () => writeFully(fs, fd, encodeCheckpoint(lsn, payload), 0));
-    crashPoint?.('checkpoint:after-temp-write');
-    await fs.fdatasync(fd).catch((error) => {
-      throw ioError('syncing', tempPath, error);
-    });
-    crashPoint?.('checkpoint:after-temp-sync');
-  } finally {
-    fs.close(fd);
+    try {
+      step('writing', tempPath, () => writeFully(fs, fd, encodeCheckpoint(lsn, payload), 0));
+      crashPoint?.('checkpoint:after-temp-write');
+      await fs.fdatasync(fd).catch((error) => {
+        throw ioError('syncing', tempPath, error);
+      });
+      crashPoint?.('checkpoint:after-temp-sync');
+    } finally {
+      fs.close(fd);
+    }
+    step('renaming', tempPath, () => fs.rename(tempPath, join(dir, name)));
+  } catch (error) {
+    removeQuietly(fs, tempPath);
+    throw error;
   }
-  step('renaming', tempPath, () => fs.rename(tempPath, join(dir, name)));
   crashPoint?.('checkpoint:after-rename');
   step('syncing directory', dir, () => fs.syncDir(dir));
   return name;
@@ -122,23 +158,27 @@ export function pruneCheckpoints(fs: FileSystem, dir: string, keep: number): str
     step('removing', join(dir, entry.name), () => fs.unlink(join(dir, entry.name)));
     removed.push(entry.name);
   }
-  for (const name of fs.readdir(dir)) {
-    if (
-      name.endsWith(TEMP_SUFFIX) &&
-      parseCheckpointName(name.slice(0, -TEMP_SUFFIX.length)) !== undefined
-    ) {
-      step('removing', join(dir, name), () => fs.unlink(join(dir, name)));
-      removed.push(name);
-    }
+  for (const name of listCheckpointTempFiles(fs, dir)) {
+    step('removing', join(dir, name), () => fs.unlink(join(dir, name)));
+    removed.push(name);
   }
   if (removed.length > 0) step('syncing directory', dir, () => fs.syncDir(dir));
   return removed;
 }
 
+/** Unlinks `path` if it is there; a failure is left for the next open to clean up. */
+function removeQuietly(fs: FileSystem, path: string): void {
+  try {
+    if (fs.exists(path)) fs.unlink(path);
+  } catch {
+    // The open that follows removes checkpoint temp files (removeTempFiles).
+  }
+}
+
 function readWhole(fs: FileSystem, path: string): Buffer {
   const fd = step('opening', path, () => fs.open(path, 'read'));
   try {
-    const size = fs.size(fd);
+    const size = step('reading the size of', path, () => fs.size(fd));
     const bytes = Buffer.allocUnsafe(Math.min(size, CHECKPOINT_PAYLOAD_BYTES_MAX + 64));
     const got = step('reading', path, () => readFully(fs, fd, bytes, 0, bytes.length, 0));
     return bytes.subarray(0, got);

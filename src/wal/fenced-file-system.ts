@@ -43,5 +43,6 @@ export function fenceWrites(fs: FileSystem, lock: WriterLock): FileSystem {
     },
     exists: (path) => fs.exists(path),
     stat: (path) => fs.stat(path),
+    sameFile: (fd, path) => fs.sameFile(fd, path),
   };
 }

@@ -29,6 +29,12 @@ export interface FileSystem {
   mkdir(path: string): void;
   exists(path: string): boolean;
   stat(path: string): { bytes: number; modifiedMs: number };
+  /**
+   * Whether `path` still names the file open as `fd` (same device and inode): false when the
+   * path is gone or names another file, as after a writer's takeover moved a segment to a fresh
+   * file (a follower's cue to reopen it).
+   */
+  sameFile(fd: number, path: string): boolean;
 }
 
 const openFlags: Record<OpenMode, string> = {
@@ -69,6 +75,12 @@ export const nodeFileSystem: FileSystem = {
   stat: (path) => {
     const stats = fs.statSync(path);
     return { bytes: stats.size, modifiedMs: stats.mtimeMs };
+  },
+  sameFile: (fd, path) => {
+    const named = fs.statSync(path, { bigint: true, throwIfNoEntry: false });
+    if (!named) return false;
+    const open = fs.fstatSync(fd, { bigint: true });
+    return named.ino === open.ino && named.dev === open.dev;
   },
 };
 

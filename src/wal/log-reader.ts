@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { SEGMENT_HEADER_BYTES } from '../format/constants.js';
 import { decodeSegmentHeader } from '../format/segment-header.js';
-import { ErrorCode, ioError, WalCorruptionError, WalError } from '../errors.js';
+import { ErrorCode, errnoOf, ioError, WalCorruptionError, WalError } from '../errors.js';
 import { defaults } from '../limits.js';
 import type { FileSystem } from './file-system.js';
 import {
@@ -14,7 +14,7 @@ import {
   recoveryAction,
 } from './recovery-policy.js';
 import { SegmentCursor } from './segment-cursor.js';
-import { listSegments } from './segment-list.js';
+import { listSegments, type SegmentEntry, segmentGoneError } from './segment-list.js';
 import {
   findSyncPoint,
   findValidFrame,
@@ -171,7 +171,7 @@ export function* readLog(
     const entry = entries[i]!;
     const next = entries[i + 1];
     const isLast = next === undefined;
-    const seg = openSegment(fs, dir, entry.name, entry.baseLsn, chunkBytes);
+    const seg = openSegment(fs, dir, entry, next, chunkBytes);
     try {
       const fileBytes = seg.cursor.fileBytes;
       report.bytesTotal += fileBytes;
@@ -339,15 +339,18 @@ export function* readLog(
 function openSegment(
   fs: FileSystem,
   dir: string,
-  name: string,
-  baseLsn: number,
+  entry: SegmentEntry,
+  next: SegmentEntry | undefined,
   chunkBytes: number,
 ): OpenSegment {
+  const { name, baseLsn } = entry;
   const path = join(dir, name);
   let fd: number;
   try {
     fd = fs.open(path, 'read');
   } catch (error) {
+    // Listed a moment ago: removed since (retention beside a live writer, or a repair).
+    if (errnoOf(error) === 'ENOENT') throw segmentGoneError(dir, entry, next, error);
     throw ioError('opening', path, error);
   }
   try {

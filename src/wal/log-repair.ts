@@ -9,11 +9,12 @@
 // `planRepair` says what would happen and changes nothing (--dry-run).
 import { join } from 'node:path';
 import { checkpointName } from '../format/checkpoint-codec.js';
-import { ErrorCode, WalCorruptionError, WalError } from '../errors.js';
+import { ErrorCode, ioError, WalCorruptionError, WalError } from '../errors.js';
 import { listCheckpoints } from './checkpoint-files.js';
 import { type FileSystem, nodeFileSystem, readFully, writeFully } from './file-system.js';
 import { readLog, type ScanReport } from './log-reader.js';
-import { brokenName } from './segment-list.js';
+import { replayInto } from './log-replay.js';
+import { brokenName, listNames } from './segment-list.js';
 import { repairTail, type TailRepair } from './tail-repair.js';
 import { WalWriter } from './wal-writer.js';
 import { WriterLock } from './writer-lock.js';
@@ -40,11 +41,7 @@ function scan(
   dir: string,
   mode: 'tolerate-tail' | 'point-in-time' | 'salvage',
 ): ScanReport {
-  const reader = readLog(fs, dir, { mode });
-  for (;;) {
-    const step = reader.next();
-    if (step.done) return step.value;
-  }
+  return replayInto(readLog(fs, dir, { mode }), () => {});
 }
 
 /** What `repair` would do, read-only. */
@@ -85,6 +82,8 @@ export async function repairLog(
   mode: RepairMode,
   fs: FileSystem = nodeFileSystem,
 ): Promise<RepairReport> {
+  // A journal that is not there (or not a readable directory) is refused, never created.
+  listNames(fs, dir);
   if (mode === 'tail') {
     const writer = await WalWriter.open(dir, { fs }); // tolerate-tail: cuts a torn tail, refuses the rest
     const { scan: report, repair } = writer.openReport;
@@ -143,16 +142,20 @@ async function cutAtFirstDamage(fs: FileSystem, dir: string): Promise<RepairRepo
   steps.push(describeTail(await repairTail(fs, dir, tail)));
   for (const later of report.segments.slice(index + 1)) {
     const aside = brokenName(later.name, first.expectedLsn);
-    fs.rename(join(dir, later.name), join(dir, aside));
+    step('moving aside', join(dir, later.name), () =>
+      fs.rename(join(dir, later.name), join(dir, aside)),
+    );
     steps.push({ description: `moved ${later.name} (after the damage) aside to ${aside}` });
   }
   for (const checkpoint of listCheckpoints(fs, dir)) {
     if (checkpoint.lsn <= lastKept) continue;
     const aside = brokenName(checkpoint.name, first.expectedLsn);
-    fs.rename(join(dir, checkpoint.name), join(dir, aside));
+    step('moving aside', join(dir, checkpoint.name), () =>
+      fs.rename(join(dir, checkpoint.name), join(dir, aside)),
+    );
     steps.push({ description: `moved ${checkpoint.name} (beyond the new end) aside to ${aside}` });
   }
-  fs.syncDir(dir);
+  step('syncing directory', dir, () => fs.syncDir(dir));
   return {
     mode: 'point-in-time',
     changed: true,
@@ -181,10 +184,10 @@ async function salvage(fs: FileSystem, dir: string, lock: WriterLock): Promise<R
   });
   let records = 0;
   try {
-    const reader = readLog(fs, dir, { mode: 'salvage' });
     let batch: { type: number; value: unknown }[] = [];
-    for (let step = reader.next(); !step.done; step = reader.next()) {
-      batch.push({ type: step.value.type, value: step.value.value });
+    // for..of: a failed append ends the loop through return(), closing the reader's segment.
+    for (const record of readLog(fs, dir, { mode: 'salvage' })) {
+      batch.push({ type: record.type, value: record.value });
       if (batch.length === 1000) {
         await writer.append(batch);
         batch = [];
@@ -201,12 +204,12 @@ async function salvage(fs: FileSystem, dir: string, lock: WriterLock): Promise<R
     if (checkpoint.lsn < firstDamageLsn)
       await copyFile(fs, join(dir, checkpoint.name), join(fresh, checkpointName(checkpoint.lsn)));
   }
-  fs.syncDir(fresh);
+  step('syncing directory', fresh, () => fs.syncDir(fresh));
   const aside = `${dir}.broken-${Date.now()}`;
   await lock.release().catch(() => undefined);
-  fs.rename(dir, aside);
-  fs.rename(fresh, dir);
-  fs.syncDir(join(dir, '..'));
+  step('moving aside', dir, () => fs.rename(dir, aside));
+  step('moving into place', fresh, () => fs.rename(fresh, dir));
+  step('syncing directory', join(dir, '..'), () => fs.syncDir(join(dir, '..')));
   const steps = report.damage.map((d) => ({
     description: `skipped ${d.droppedBytes} damaged bytes of ${d.segment} at offset ${d.offset} (${d.reason})`,
   }));
@@ -223,19 +226,32 @@ async function salvage(fs: FileSystem, dir: string, lock: WriterLock): Promise<R
 }
 
 async function copyFile(fs: FileSystem, from: string, to: string): Promise<void> {
-  const source = fs.open(from, 'read');
+  const source = step('opening', from, () => fs.open(from, 'read'));
   try {
-    const bytes = Buffer.alloc(fs.size(source));
-    readFully(fs, source, bytes, 0, bytes.length, 0);
-    const target = fs.open(to, 'createExclusive');
+    const bytes = step('reading', from, () => {
+      const whole = Buffer.alloc(fs.size(source));
+      readFully(fs, source, whole, 0, whole.length, 0);
+      return whole;
+    });
+    const target = step('creating', to, () => fs.open(to, 'createExclusive'));
     try {
-      writeFully(fs, target, bytes, 0);
-      await fs.fdatasync(target);
+      step('writing', to, () => writeFully(fs, target, bytes, 0));
+      await fs.fdatasync(target).catch((error: unknown) => {
+        throw ioError('syncing', to, error);
+      });
     } finally {
       fs.close(target);
     }
   } finally {
     fs.close(source);
+  }
+}
+
+function step<T>(action: string, path: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw ioError(action, path, error);
   }
 }
 

@@ -54,17 +54,28 @@ export class SegmentFile {
     const tempPath = join(dir, name + TEMP_SUFFIX);
     const salt = randomBytes(4).readUInt32LE(0);
     const header = encodeSegmentHeader({ version: FORMAT_VERSION, salt, baseLsn });
-    const fd = fs.open(tempPath, 'createExclusive');
+    let fd: number;
+    try {
+      fd = fs.open(tempPath, 'createExclusive');
+    } catch (error) {
+      throw ioError('creating', tempPath, error);
+    }
+    let step = 'writing';
     try {
       writeFully(fs, fd, header, 0);
+      step = 'syncing';
       await fs.fdatasync(fd);
       crashPoint?.('rotate:after-temp-sync');
+      step = 'renaming';
       fs.rename(tempPath, join(dir, name));
+      step = 'syncing the directory of';
       crashPoint?.('rotate:after-rename');
       fs.syncDir(dir);
     } catch (error) {
       fs.close(fd);
-      throw error;
+      const renamed = step === 'syncing the directory of';
+      if (!renamed) removeQuietly(fs, tempPath);
+      throw ioError(step, renamed ? dir : tempPath, error);
     }
     return new SegmentFile(fs, dir, name, baseLsn, salt, fd, header.length, FORMAT_VERSION);
   }
@@ -99,13 +110,16 @@ export class SegmentFile {
     const bytes = Buffer.allocUnsafe(this.#bytes);
     readFully(fs, this.#fd, bytes, 0, this.#bytes, 0);
     const fd = fs.open(tempPath, 'createExclusive');
+    let renamed = false;
     try {
       writeFully(fs, fd, bytes, 0);
       await fs.fdatasync(fd);
       fs.rename(tempPath, this.path);
+      renamed = true;
       fs.syncDir(dir);
     } catch (error) {
       fs.close(fd);
+      if (!renamed) removeQuietly(fs, tempPath);
       throw error;
     }
     this.close();
@@ -166,6 +180,15 @@ export class SegmentFile {
 
   close(): void {
     this.#fs.close(this.#fd);
+  }
+}
+
+/** Unlinks a temp file a failed step made; if that fails too, the next open removes it. */
+function removeQuietly(fs: FileSystem, path: string): void {
+  try {
+    if (fs.exists(path)) fs.unlink(path);
+  } catch {
+    // removeTempFiles at the next open.
   }
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BROKEN_INFIX, SEGMENT_HEADER_BYTES, TEMP_SUFFIX } from '../format/constants.js';
 import { decodeSegmentHeader } from '../format/segment-header.js';
 import { parseSegmentName } from '../format/segment-name.js';
-import { ErrorCode, ioError, WalError } from '../errors.js';
+import { ErrorCode, errnoOf, ioError, WalError, WalIoError } from '../errors.js';
 import { defaults } from '../limits.js';
 import { type FileSystem, readFully } from './file-system.js';
 
@@ -13,12 +13,7 @@ export interface SegmentEntry {
 }
 
 export function listSegments(fs: FileSystem, dir: string): SegmentEntry[] {
-  let names: string[];
-  try {
-    names = fs.readdir(dir);
-  } catch (error) {
-    throw ioError('listing', dir, error);
-  }
+  const names = listNames(fs, dir);
   const segments: SegmentEntry[] = [];
   for (const name of names) {
     const baseLsn = parseSegmentName(name);
@@ -34,15 +29,45 @@ export function listSegments(fs: FileSystem, dir: string): SegmentEntry[] {
   return segments.sort((a, b) => a.baseLsn - b.baseLsn);
 }
 
+/**
+ * WAL_SEGMENT_GONE for segment `entry`, listed in `dir` and removed before a reader opened it
+ * (retention deletes segments oldest first, so every record before `next` is gone with it).
+ */
+export function segmentGoneError(
+  dir: string,
+  entry: SegmentEntry,
+  next: SegmentEntry | undefined,
+  cause: unknown,
+): WalIoError {
+  const lost =
+    next === undefined ? `lsn ${entry.baseLsn} on` : `lsn ${entry.baseLsn}..${next.baseLsn - 1}`;
+  return new WalIoError(
+    ErrorCode.segmentGone,
+    'opening',
+    join(dir, entry.name),
+    `${entry.name} in ${dir} (${lost}) was removed while this reader went through the log ` +
+      '(retention beside a live writer, or a repair); read again: the log now starts at a ' +
+      'later segment, and the records before it live on only in a checkpoint',
+    { cause },
+  );
+}
+
 /** Leftovers of an interrupted rotation: `<segment>.tmp` files, never part of the log. */
 export function listTempFiles(fs: FileSystem, dir: string): string[] {
-  return fs
-    .readdir(dir)
-    .filter(
-      (name) =>
-        name.endsWith(TEMP_SUFFIX) &&
-        parseSegmentName(name.slice(0, -TEMP_SUFFIX.length)) !== undefined,
-    );
+  return listNames(fs, dir).filter(
+    (name) =>
+      name.endsWith(TEMP_SUFFIX) &&
+      parseSegmentName(name.slice(0, -TEMP_SUFFIX.length)) !== undefined,
+  );
+}
+
+/** Every name in `dir`; a failure is a WalIoError naming the directory. */
+export function listNames(fs: FileSystem, dir: string): string[] {
+  try {
+    return fs.readdir(dir);
+  } catch (error) {
+    throw ioError('listing', dir, error);
+  }
 }
 
 /** Name of the file that keeps bytes cut from `segment` at the repair that expected `lsn`. */
@@ -58,11 +83,22 @@ export interface SegmentStat {
   modifiedMs: number;
 }
 
+/**
+ * The segments of `dir` with their sizes. One removed between the listing and its stat (retention
+ * beside this reader) is no longer on disk and is left out.
+ */
 export function statSegments(fs: FileSystem, dir: string): SegmentStat[] {
-  return listSegments(fs, dir).map((entry) => {
-    const { bytes, modifiedMs } = fs.stat(join(dir, entry.name));
-    return { ...entry, bytes, modifiedMs };
-  });
+  const stats: SegmentStat[] = [];
+  for (const entry of listSegments(fs, dir)) {
+    const path = join(dir, entry.name);
+    try {
+      const { bytes, modifiedMs } = fs.stat(path);
+      stats.push({ ...entry, bytes, modifiedMs });
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw ioError('reading the size of', path, error);
+    }
+  }
+  return stats;
 }
 
 /**

@@ -1,12 +1,15 @@
 // What a writer does to a torn tail before appending (docs/recovery.md#tail-repair): the bytes it
 // drops are first copied to `<segment>.broken-<lsn>` and made durable, then the segment is cut
 // at the end of its last whole batch and synced. A segment whose header itself is torn is moved
-// aside whole. Never append after unrepaired garbage.
+// aside whole. Never append after unrepaired garbage. A repair that fails (a full disk) removes
+// the backup it was writing, so each failed open leaves nothing behind; the segment is cut only
+// after its backup is durable, so it is then still whole.
 import { join } from 'node:path';
 import { ioError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
 import { type FileSystem, readFully, writeFully } from './file-system.js';
 import type { TailReport } from './log-reader.js';
+import { listCheckpointTempFiles } from './checkpoint-files.js';
 import { brokenName, listTempFiles } from './segment-list.js';
 
 export interface TailRepair {
@@ -40,9 +43,14 @@ export async function repairTail(
   }
   const fd = step('opening', path, () => fs.open(path, 'readWrite'));
   try {
-    const fileBytes = fs.size(fd);
+    const fileBytes = step('reading the size of', path, () => fs.size(fd));
     await copyRange(fs, fd, path, tail.offset, fileBytes, backupPath);
-    step('syncing directory', dir, () => fs.syncDir(dir));
+    try {
+      step('syncing directory', dir, () => fs.syncDir(dir));
+    } catch (error) {
+      removeQuietly(fs, backupPath);
+      throw error;
+    }
     crashPoint?.('repair:after-backup');
     step('truncating', path, () => fs.truncate(fd, tail.offset));
     await fs.fdatasync(fd).catch((error) => {
@@ -59,9 +67,12 @@ export async function repairTail(
   }
 }
 
-/** Removes `*.tmp` files left by a rotation that crashed before its rename. */
+/**
+ * Removes `*.tmp` files left by a rotation or a checkpoint that crashed (or failed) before its
+ * rename.
+ */
 export function removeTempFiles(fs: FileSystem, dir: string): string[] {
-  const temps = listTempFiles(fs, dir);
+  const temps = [...listTempFiles(fs, dir), ...listCheckpointTempFiles(fs, dir)];
   for (const name of temps) step('removing', join(dir, name), () => fs.unlink(join(dir, name)));
   if (temps.length > 0) step('syncing directory', dir, () => fs.syncDir(dir));
   return temps;
@@ -77,19 +88,34 @@ async function copyRange(
 ): Promise<void> {
   const out = step('creating', targetPath, () => fs.open(targetPath, 'createExclusive'));
   try {
-    const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK_BYTES, Math.max(1, to - from)));
-    for (let at = from; at < to; ) {
-      const want = Math.min(buffer.length, to - at);
-      const n = step('reading', path, () => readFully(fs, fd, buffer, 0, want, at));
-      if (n === 0) break;
-      step('writing', targetPath, () => writeFully(fs, out, buffer.subarray(0, n), at - from));
-      at += n;
+    try {
+      const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK_BYTES, Math.max(1, to - from)));
+      for (let at = from; at < to; ) {
+        const want = Math.min(buffer.length, to - at);
+        const n = step('reading', path, () => readFully(fs, fd, buffer, 0, want, at));
+        if (n === 0) break;
+        step('writing', targetPath, () => writeFully(fs, out, buffer.subarray(0, n), at - from));
+        at += n;
+      }
+      await fs.fdatasync(out).catch((error) => {
+        throw ioError('syncing', targetPath, error);
+      });
+    } finally {
+      fs.close(out);
     }
-    await fs.fdatasync(out).catch((error) => {
-      throw ioError('syncing', targetPath, error);
-    });
-  } finally {
-    fs.close(out);
+  } catch (error) {
+    // A backup that is not whole and durable keeps nothing: the segment has not been cut.
+    removeQuietly(fs, targetPath);
+    throw error;
+  }
+}
+
+/** Unlinks `path` if it is there; a failure to do so is not the error worth reporting. */
+function removeQuietly(fs: FileSystem, path: string): void {
+  try {
+    if (fs.exists(path)) fs.unlink(path);
+  } catch {
+    // The next repair picks a free name (`.1`, ...) and tries again.
   }
 }
 

@@ -1,13 +1,10 @@
 // How a failed write or sync is named: disk full, lock lost, or any other failure; the log is
 // failed until reopened in every case (docs/durability.md#failures).
-import { ErrorCode, WalFailedError } from '../errors.js';
+import { ErrorCode, isNoSpaceError, WalFailedError } from '../errors.js';
 import type { SegmentFile } from './segment-file.js';
 
 /** Errors that mean the disk (or the file-size limit, or the quota) has no room. */
-export function isNoSpace(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException)?.code;
-  return code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT';
-}
+export const isNoSpace = isNoSpaceError;
 
 export function classifyFailure(
   dir: string,

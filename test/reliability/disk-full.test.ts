@@ -15,16 +15,18 @@
 // Children run from dist/: `npx tsc -p tsconfig.json` first. Fast tier: 7 placements; torture:
 // the limit swept over 4..64 blocks for every placement. SEED replays the record stream.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkpointName } from '../../src/format/checkpoint-codec.js';
 import { SEGMENT_HEADER_BYTES } from '../../src/format/constants.js';
 import { frameBytesFor } from '../../src/format/frame-codec.js';
 import { encodePayload } from '../../src/format/payload-codec.js';
 import { segmentName } from '../../src/format/segment-name.js';
 import { ErrorCode } from '../../src/errors.js';
 import type { WalRecord } from '../../src/wal/segment-reader.js';
+import { WalStore } from '../../src/store/wal-store.js';
 import { WalWriter } from '../../src/wal/wal-writer.js';
 import { readAll, segmentNames } from '../support/byte-poke.js';
 import { childScript } from '../support/child-process.js';
@@ -388,4 +390,110 @@ describe('disk full (ulimit -f) under a real writer process', () => {
     },
     torture ? 1_800_000 : 60_000,
   );
+});
+
+/** Runs disk-full-steps under `ulimit -f <blocks>` to its end; its stdout lines. */
+function runSteps(args: string[], blocks: number): Promise<ChildRun> {
+  const scriptPath = childScript('disk-full-steps');
+  const quoted = args.map((a) => `'${a}'`).join(' ');
+  const command = `ulimit -f ${blocks}; exec '${process.execPath}' '${scriptPath}' ${quoted}`;
+  return new Promise((resolveRun, rejectRun) => {
+    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rejectRun(new Error(`disk-full-steps timed out; stdout: ${stdout.slice(-2000)}`));
+    }, 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolveRun({ lines: stdout.split('\n').filter(Boolean), code, stderr });
+    });
+  });
+}
+
+const linesOf = (run: ChildRun, prefix: string) =>
+  run.lines.filter((l) => l.startsWith(`${prefix} `)).map((l) => l.slice(prefix.length + 1));
+
+describe('disk full (ulimit -f) in the steps around appends', () => {
+  it('a repair that cannot back up its tail: WAL_DISK_FULL with the path, no backup left, repaired once space returns', async () => {
+    const dir = tempDir('disk-full-repair');
+    const records = Array.from({ length: 50 }, (_, n) => ({ type: 1, value: { n } }));
+    const writer = await WalWriter.open(dir, { durability: 'fsync' });
+    for (const record of records) await writer.append([record]);
+    await writer.close();
+    const last = segmentNames(dir).at(-1)!;
+    // A torn tail larger than the limit: its backup cannot be written.
+    const garbage = Buffer.alloc(20_000, 0xee);
+    appendFileSync(join(dir, last), garbage);
+    const blocks = Math.ceil(8192 / blockBytes);
+    const run = await runSteps(['repair', dir, '3'], blocks);
+    const describeRun = () => `${run.lines.join('\n')}\nstderr: ${run.stderr.slice(-2000)}`;
+    expect(run.code, describeRun()).toBe(0);
+    const backup = `${last}.broken-51`;
+    expect(linesOf(run, 'open-fail'), describeRun()).toEqual(
+      Array(3).fill(`${ErrorCode.diskFull} writing ${join(dir, backup)}`),
+    );
+    // Each failed open removed what it made: no `.broken-51`, `.broken-51.1`, ... left.
+    const files = linesOf(run, 'files')[0]!.split(',');
+    expect(
+      files.filter((f) => f.includes('.broken') || f.endsWith('.tmp')),
+      describeRun(),
+    ).toEqual([]);
+    expect(linesOf(run, 'fds'), describeRun()).toEqual(['0']);
+
+    // Space back: the repair happens, under the first backup name, and every record is there.
+    const seen: WalRecord[] = [];
+    const reopened = await WalWriter.open(dir, {}, (r) => seen.push(r));
+    expect(reopened.openReport.repair).toEqual({
+      segment: last,
+      backup,
+      droppedBytes: garbage.length,
+      action: 'truncated',
+    });
+    await reopened.close();
+    expect(readFileSync(join(dir, backup)).equals(garbage)).toBe(true);
+    expect(seen.map((r) => r.value)).toEqual(records.map((r) => r.value));
+  });
+
+  it('a checkpoint larger than the room left: WAL_DISK_FULL with the path, no .tmp left, the log goes on', async () => {
+    const dir = tempDir('disk-full-checkpoint');
+    const blocks = Math.ceil(65_536 / blockBytes);
+    // 100 outputs of 1,000 bytes: a ~100 KB checkpoint, in 4 KiB segments that each fit.
+    const run = await runSteps(['checkpoint', dir, '100', '1000'], blocks);
+    const describeRun = () => `${run.lines.join('\n')}\nstderr: ${run.stderr.slice(-2000)}`;
+    expect(run.code, describeRun()).toBe(0);
+    expect(linesOf(run, 'ack'), describeRun()).toEqual(
+      Array.from({ length: 100 }, (_, i) => String(i + 1)),
+    );
+    const failure = linesOf(run, 'checkpoint-fail');
+    expect(failure, describeRun()).toEqual([
+      `${ErrorCode.diskFull} writing ${join(dir, `${checkpointName(100)}.tmp`)}`,
+    ]);
+    expect(linesOf(run, 'append-after'), describeRun()).toEqual(['101']);
+    const files = linesOf(run, 'files')[0]!.split(',');
+    expect(
+      files.filter((f) => f.endsWith('.tmp') || f.includes('.broken')),
+      describeRun(),
+    ).toEqual([]);
+    expect(linesOf(run, 'fds'), describeRun()).toEqual(['0']);
+
+    // Space back: every acknowledged record is there and a checkpoint now succeeds.
+    const store = await WalStore.open(dir, { checkpointEveryBytes: 0 });
+    try {
+      expect(store.lastLsn).toBe(101);
+      expect(store.recoveryReport.removedTempFiles).toEqual([]);
+      expect(store.recentActionExecutions(1000).length).toBe(101);
+      const result = await store.checkpoint();
+      expect(result.lsn).toBe(101);
+    } finally {
+      await store.close();
+    }
+  });
 });

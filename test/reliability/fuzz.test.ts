@@ -13,7 +13,7 @@
 //
 // Fast tier: about 12,000 cases in a few seconds. EXEC_WAL_TIER=torture runs each part for a
 // time budget instead (about 10 minutes in all). A failure prints how to replay it (the
-// fast-check seed and path, or SEED for the mutation loop) and keeps the input as
+// SEED, plus the fast-check shrink path for a property) and keeps the input as
 // fixtures/regressions/<name>/, which the last test replays on every run.
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
@@ -55,7 +55,15 @@ import {
   writeFiles,
 } from '../support/log-image.js';
 import { mutate } from '../support/mutations.js';
-import { randomBytesFrom, randomInt, seededRandom, tier, withSeed } from '../support/random.js';
+import {
+  fastCheckSeed,
+  randomBytesFrom,
+  randomInt,
+  seededRandom,
+  testSeed,
+  tier,
+  withSeed,
+} from '../support/random.js';
 import { loadRegressions, saveRegression } from '../support/regressions.js';
 import { recordResult } from '../support/reliability-log.js';
 import { removeTempDirs, tempDir } from '../support/temp-dir.js';
@@ -90,11 +98,16 @@ function caseProblems(c: FuzzCase): string[] {
   return [...problemsOf(run, c.files, c.oracle, c.setup), ...(c.expect?.(run) ?? [])];
 }
 
-function envSeedAndPath(): { seed?: number; path?: string } {
-  const seed = process.env.EXEC_WAL_FC_SEED;
+/**
+ * fast-check's seed is SEED's (a fresh one without it), so a failure replays with SEED=<n> like
+ * every other randomized test; EXEC_WAL_FC_PATH adds the shrink path to go straight to the
+ * smallest input. EXEC_WAL_FC_SEED, the older name, still works.
+ */
+function envSeedAndPath(): { seed: number; path?: string } {
+  const legacy = process.env.EXEC_WAL_FC_SEED;
   const path = process.env.EXEC_WAL_FC_PATH;
   return {
-    ...(seed ? { seed: Number(seed) } : {}),
+    seed: legacy ? Number(legacy) | 0 : fastCheckSeed(testSeed()),
     ...(path ? { path } : {}),
   };
 }
@@ -131,7 +144,7 @@ function fuzzProperty<T>(
   if (!details.failed) return;
   const title = expect.getState().currentTestName?.split(' > ').at(-1) ?? fault;
   const replay =
-    `EXEC_WAL_FC_SEED=${details.seed} EXEC_WAL_FC_PATH=${details.counterexamplePath} ` +
+    `SEED=${details.seed >>> 0} EXEC_WAL_FC_PATH=${details.counterexamplePath} ` +
     `npx vitest run --config test/vitest.config.ts test/reliability/fuzz.test.ts -t '${title}'`;
   let saved = '(no counterexample)';
   if (details.counterexample) {

@@ -130,6 +130,29 @@ export function fixHeaderChecksum(path: string): void {
   writeFileSync(path, bytes);
 }
 
+/**
+ * Gives an undamaged segment the salt `salt`: writes it into the header and reseals the header
+ * and every frame, so the segment checks as if a writer had drawn that salt. A writer draws
+ * salts from crypto.randomBytes; tests whose oracle depends on checksum bytes use this to make
+ * them a function of their SEED.
+ */
+export function resaltSegment(path: string, salt: number): void {
+  const bytes = readFileSync(path);
+  bytes.writeUInt32LE(salt >>> 0, SegmentHeaderOffset.salt);
+  bytes.writeUInt32LE(
+    maskedCrc32c(bytes.subarray(0, SegmentHeaderOffset.crc), 0),
+    SegmentHeaderOffset.crc,
+  );
+  for (const frame of frameOffsets(bytes)) {
+    const covered = bytes.subarray(
+      frame.offset + FrameOffset.payloadBytes,
+      frame.offset + frame.frameBytes,
+    );
+    bytes.writeUInt32LE(maskedCrc32c(covered, salt >>> 0), frame.offset + FrameOffset.crc);
+  }
+  writeFileSync(path, bytes);
+}
+
 /** One append: a single record, or an atomic batch of several. */
 export type Append = RecordInput | readonly RecordInput[];
 

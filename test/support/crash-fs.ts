@@ -286,6 +286,10 @@ export class CrashFs implements FileSystem {
     return this.#inner.stat(path);
   }
 
+  sameFile(fd: number, path: string): boolean {
+    return this.#inner.sameFile(fd, path);
+  }
+
   // --- The model ----------------------------------------------------------------------------
 
   /** Bytes written but not yet covered by a completed fdatasync, over all files. */

@@ -379,6 +379,7 @@ const seamMethods = [
   'mkdir',
   'exists',
   'stat',
+  'sameFile',
 ] as const;
 
 /** The seam's methods bound to `fs`, as a plain object a test can spread and override. */

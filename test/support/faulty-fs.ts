@@ -1,25 +1,52 @@
 // A FileSystem that delegates to nodeFileSystem and injects faults on chosen calls: an error
-// (EIO, ENOSPC, ...) or a short write on the k-th call of a kind, once or from then on. It also
+// (EIO, ENOSPC, EACCES, ...) or a short write on the k-th call of a kind, once or from then on;
+// or a step of the test run right after the k-th call returned (`afterward`: a race made
+// deterministic, e.g. a segment unlinked between a reader's listing and its open). It also
 // counts calls and bytes, so tests can assert how much work an open or a scan did.
 import { type FileSystem, nodeFileSystem, type OpenMode } from '../../src/wal/file-system.js';
 
-export type FsCall = 'open' | 'read' | 'write' | 'fdatasync' | 'truncate' | 'syncDir' | 'rename';
+export type FsCall =
+  | 'open'
+  | 'read'
+  | 'write'
+  | 'fdatasync'
+  | 'truncate'
+  | 'syncDir'
+  | 'rename'
+  | 'unlink'
+  | 'readdir'
+  | 'mkdir'
+  | 'stat'
+  | 'size';
 
 export type Fault = {
   call: FsCall;
-  /** 1-based: the fault hits the nth call of this kind (counting from when the fs was made). */
+  /** 1-based: the fault hits the nth call of this kind (counting from when the fault was added). */
   nth: number;
   /** Keep failing every later call of this kind too (a full disk stays full). */
   sticky?: boolean;
+  /**
+   * Only calls on a path containing this (for a descriptor call, the path it was opened with)
+   * count and fail: a fault aimed at one file, whatever else the code under test touches first.
+   */
+  pathIncludes?: string;
+  /** open only: only opens in this mode count and fail (say, creating a file but not reading). */
+  openMode?: OpenMode;
 } & (
   | { error: string }
   /** write only: write at most this many bytes and return the count. */
   | { shortBytes: number }
   /** fdatasync only: a slow disk; the real call runs after this delay. */
   | { delayMs: number }
+  /** Runs after the real call returned (not for fdatasync). */
+  | { afterward: () => void }
 );
 
-type Effect = { error: string } | { shortBytes: number } | { delayMs: number };
+type Effect =
+  | { error: string }
+  | { shortBytes: number }
+  | { delayMs: number }
+  | { afterward: () => void };
 
 export class FaultyFileSystem implements FileSystem {
   readonly calls: Record<FsCall, number> = {
@@ -30,6 +57,11 @@ export class FaultyFileSystem implements FileSystem {
     truncate: 0,
     syncDir: 0,
     rename: 0,
+    unlink: 0,
+    readdir: 0,
+    mkdir: 0,
+    stat: 0,
+    size: 0,
   };
   bytesRead = 0;
   bytesWritten = 0;
@@ -37,17 +69,28 @@ export class FaultyFileSystem implements FileSystem {
   syncsDone = 0;
   /** Faults that fired, in order, as `<call>#<n>`. */
   readonly fired: string[] = [];
-  #faults: Fault[];
+  /** Each fault with the count of calls it has seen (of its kind, on its path). */
+  #faults: { fault: Fault; seen: number }[];
+  /** Paths of open descriptors, for faults aimed at a path. */
+  #paths = new Map<number, string>();
   #inner: FileSystem;
 
   constructor(faults: Fault[] = [], inner: FileSystem = nodeFileSystem) {
-    this.#faults = [...faults];
+    this.#faults = faults.map((fault) => ({ fault, seen: 0 }));
     this.#inner = inner;
   }
 
-  /** Adds a fault relative to now: `after` = 1 hits the next call of that kind. */
-  failNext(call: FsCall, fault: Effect, after = 1, sticky = false): void {
-    this.#faults.push({ call, nth: this.calls[call] + after, sticky, ...fault });
+  /**
+   * Adds a fault relative to now: `after` = 1 hits the next call of that kind (on a path that
+   * contains `pathIncludes`, when given).
+   */
+  failNext(call: FsCall, effect: Effect, after = 1, sticky = false, pathIncludes?: string): void {
+    this.addFault({ call, nth: after, sticky, pathIncludes, ...effect } as Fault);
+  }
+
+  /** Adds a fault; its `nth` counts the matching calls from now on. */
+  addFault(fault: Fault): void {
+    this.#faults.push({ fault, seen: 0 });
   }
 
   clearFaults(): void {
@@ -55,46 +98,66 @@ export class FaultyFileSystem implements FileSystem {
   }
 
   /** Counts the call and returns the fault that applies to it, if any. */
-  #fault(call: FsCall): Fault | undefined {
+  #fault(call: FsCall, path: string | undefined, mode?: OpenMode): Fault | undefined {
     const n = ++this.calls[call];
-    const fault = this.#faults.find(
-      (f) => f.call === call && (f.nth === n || (f.sticky === true && n > f.nth)),
-    );
-    if (fault) this.fired.push(`${call}#${n}`);
-    return fault;
+    let hit: Fault | undefined;
+    for (const entry of this.#faults) {
+      const { fault } = entry;
+      if (fault.call !== call) continue;
+      if (fault.pathIncludes !== undefined && !path?.includes(fault.pathIncludes)) continue;
+      if (fault.openMode !== undefined && fault.openMode !== mode) continue;
+      entry.seen += 1;
+      const fires = entry.seen === fault.nth || (fault.sticky === true && entry.seen > fault.nth);
+      if (fires) hit ??= fault;
+    }
+    if (hit) this.fired.push(`${call}#${n}`);
+    return hit;
   }
 
   #throwIfError(call: FsCall, fault: Fault | undefined): void {
     if (fault && 'error' in fault) throw injected(call, fault.error);
   }
 
+  /** The call `run` with the fault of its kind applied: an error before it, a step after it. */
+  #faulted<T>(call: FsCall, path: string | number, run: () => T, mode?: OpenMode): T {
+    const fault = this.#fault(call, typeof path === 'number' ? this.#paths.get(path) : path, mode);
+    this.#throwIfError(call, fault);
+    const result = run();
+    if (fault && 'afterward' in fault) fault.afterward();
+    return result;
+  }
+
   open(path: string, mode: OpenMode): number {
-    this.#throwIfError('open', this.#fault('open'));
-    return this.#inner.open(path, mode);
+    const fd = this.#faulted('open', path, () => this.#inner.open(path, mode), mode);
+    this.#paths.set(fd, path);
+    return fd;
   }
 
   close(fd: number): void {
+    this.#paths.delete(fd);
     this.#inner.close(fd);
   }
 
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number {
-    this.#throwIfError('read', this.#fault('read'));
-    const n = this.#inner.read(fd, buffer, offset, length, position);
+    const n = this.#faulted('read', fd, () =>
+      this.#inner.read(fd, buffer, offset, length, position),
+    );
     this.bytesRead += n;
     return n;
   }
 
   write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number {
-    const fault = this.#fault('write');
+    const fault = this.#fault('write', this.#paths.get(fd));
     this.#throwIfError('write', fault);
     const allowed = fault && 'shortBytes' in fault ? Math.min(length, fault.shortBytes) : length;
     const n = this.#inner.write(fd, buffer, offset, allowed, position);
     this.bytesWritten += n;
+    if (fault && 'afterward' in fault) fault.afterward();
     return n;
   }
 
   async fdatasync(fd: number): Promise<void> {
-    const fault = this.#fault('fdatasync');
+    const fault = this.#fault('fdatasync', this.#paths.get(fd));
     if (fault && 'error' in fault) {
       // Fail asynchronously, like a real disk: appends made meanwhile queue up behind it.
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -108,34 +171,31 @@ export class FaultyFileSystem implements FileSystem {
   }
 
   truncate(fd: number, length: number): void {
-    this.#throwIfError('truncate', this.#fault('truncate'));
-    this.#inner.truncate(fd, length);
+    this.#faulted('truncate', fd, () => this.#inner.truncate(fd, length));
   }
 
   size(fd: number): number {
-    return this.#inner.size(fd);
+    return this.#faulted('size', fd, () => this.#inner.size(fd));
   }
 
   syncDir(path: string): void {
-    this.#throwIfError('syncDir', this.#fault('syncDir'));
-    this.#inner.syncDir(path);
+    this.#faulted('syncDir', path, () => this.#inner.syncDir(path));
   }
 
   rename(from: string, to: string): void {
-    this.#throwIfError('rename', this.#fault('rename'));
-    this.#inner.rename(from, to);
+    this.#faulted('rename', from, () => this.#inner.rename(from, to));
   }
 
   unlink(path: string): void {
-    this.#inner.unlink(path);
+    this.#faulted('unlink', path, () => this.#inner.unlink(path));
   }
 
   readdir(path: string): string[] {
-    return this.#inner.readdir(path);
+    return this.#faulted('readdir', path, () => this.#inner.readdir(path));
   }
 
   mkdir(path: string): void {
-    this.#inner.mkdir(path);
+    this.#faulted('mkdir', path, () => this.#inner.mkdir(path));
   }
 
   exists(path: string): boolean {
@@ -143,7 +203,11 @@ export class FaultyFileSystem implements FileSystem {
   }
 
   stat(path: string): { bytes: number; modifiedMs: number } {
-    return this.#inner.stat(path);
+    return this.#faulted('stat', path, () => this.#inner.stat(path));
+  }
+
+  sameFile(fd: number, path: string): boolean {
+    return this.#inner.sameFile(fd, path);
   }
 }
 

@@ -89,6 +89,14 @@ export class MemoryFileSystem implements FileSystem {
     return { bytes: this.#file(path).length, modifiedMs: 0 };
   }
 
+  sameFile(fd: number, path: string): boolean {
+    const file = this.#open.get(fd);
+    if (!file) throw errno('EBADF', 'fstat', String(fd));
+    return (
+      this.exists(path) && dirname(path) === MEMORY_DIR && this.#files.get(basename(path)) === file
+    );
+  }
+
   write(): number {
     throw errno('EROFS', 'write', MEMORY_DIR);
   }

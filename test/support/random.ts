@@ -28,10 +28,21 @@ export async function withSeed<T>(
   try {
     return await body(seededRandom(seed), seed);
   } catch (error) {
-    if (error instanceof Error)
-      error.message = `[${label}] replay with SEED=${seed}: ${error.message}`;
-    throw error;
+    const tag = `[${label}] replay with SEED=${seed}`;
+    if (error instanceof Error) {
+      error.message = `${tag}: ${error.message}`;
+      throw error;
+    }
+    throw new Error(`${tag}: ${String(error)}`, { cause: error });
   }
+}
+
+/**
+ * fast-check's seed for a run of `withSeed`: the same SEED, as the int32 fast-check takes, so
+ * that a property failure replays with SEED=<n> like every other randomized test.
+ */
+export function fastCheckSeed(seed: number): number {
+  return seed | 0;
 }
 
 export function randomInt(random: () => number, min: number, max: number): number {

@@ -2,10 +2,10 @@
 // or write fails the writer for good (every pending and later append rejects until reopen, a
 // sync is never retried and then acknowledged); short writes are looped; a full disk has its own
 // code; and whatever happened, a reopened log is a clean prefix of what was appended.
-import { appendFileSync, existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode, WalError, WalFailedError } from '../../src/errors.js';
+import { ErrorCode, WalFailedError, WalIoError } from '../../src/errors.js';
 import type { WalRecord } from '../../src/wal/segment-reader.js';
 import { type AppendResult, WalWriter, type WalWriterOptions } from '../../src/wal/wal-writer.js';
 import { readAll, recordOf, segmentNames } from '../support/byte-poke.js';
@@ -138,37 +138,42 @@ describe('a failed fdatasync', () => {
     await expectCleanPrefix(s, [{ lsn: 1, ...recordOf(1, 50) }]);
   });
 
-  it('while creating a new segment: WAL_FAILED, the temp file is removed on reopen', async () => {
+  it('while creating a new segment: WAL_FAILED, and the failed step removes its temp file', async () => {
     const s = await session(0);
     s.fs.failNext('fdatasync', { error: 'EIO' });
     const error = await failureOf(s.writer.append([recordOf(1, 50)]));
     expect(error.code).toBe(ErrorCode.failed);
     await s.writer.close();
-    expect(readdirSync(s.dir)).toEqual(['0000000000000001.wal.tmp']);
+    expect(readdirSync(s.dir)).toEqual([]);
+    // One a crash left (the process died before it could remove it) goes at the next open.
+    writeFileSync(join(s.dir, '0000000000000001.wal.tmp'), 'partial header');
     const reopened = await WalWriter.open(s.dir);
     expect(reopened.openReport.removedTempFiles).toEqual(['0000000000000001.wal.tmp']);
     await reopened.close();
     expect(readdirSync(s.dir)).toEqual([]);
   });
 
-  it('during tail repair at open: the open fails with WAL_IO and a later open repairs', async () => {
+  it('during tail repair at open: the open fails with WAL_IO, the partial backup is removed, and a later open repairs', async () => {
     const s = await session(4);
     await s.writer.close();
     const last = segmentNames(s.dir).at(-1)!;
     appendFileSync(join(s.dir, last), Buffer.alloc(100, 0xee));
     const fs = new FaultyFileSystem([{ call: 'fdatasync', nth: 1, error: 'EIO' }]);
     const error = await WalWriter.open(s.dir, { fs }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(WalError);
-    expect((error as WalError).code).toBe(ErrorCode.io);
-    expect((error as WalError).message).toMatch(/^syncing .*\.broken-5 failed: EIO/);
-    // The lock was released; the backup name is taken, so the repair writes `.1`.
+    expect(error).toBeInstanceOf(WalIoError);
+    expect((error as WalIoError).code).toBe(ErrorCode.io);
+    expect((error as WalIoError).path).toBe(join(s.dir, `${last}.broken-5`));
+    expect((error as WalIoError).message).toMatch(/^syncing .*\.broken-5 failed: .*\(EIO\)/);
+    // The backup that did not become durable is gone; the segment was not cut.
+    expect(existsSync(join(s.dir, `${last}.broken-5`))).toBe(false);
+    // The lock was released; the repair writes its backup under the same name.
     const writer = await WalWriter.open(s.dir);
     expect(writer.openReport.repair).toMatchObject({
-      backup: `${last}.broken-5.1`,
+      backup: `${last}.broken-5`,
       droppedBytes: 100,
     });
     await writer.close();
-    expect(existsSync(join(s.dir, `${last}.broken-5`))).toBe(true);
+    expect(existsSync(join(s.dir, `${last}.broken-5.1`))).toBe(false);
     await expectCleanPrefix(s);
   });
 });

@@ -5,8 +5,11 @@
 //   node dist/test/support/children/journal-writer.js <dir> '<options json>'
 //
 // options: { seed, count, maxSegmentBytes, completionsOnly?, durability?, retention?,
-//            checkpointEveryBytes?, checkpointEveryOps?, concurrency? }
+//            checkpointEveryBytes?, checkpointEveryOps?, concurrency?, lockStaleMs?,
+//            retryLockedMs? }
 //   checkpointEveryOps: await store.checkpoint() after every that many acknowledged ops
+//   retryLockedMs: while the open fails with WAL_LOCKED (a killed writer's lock not yet taken
+//                  over), try again every 20 ms for up to this long
 //   concurrency: ops kept in flight at once (default 1); op i always gets LSN nextLsn + i
 //
 // stdout (synchronous writes to a pipe, so lines written before a SIGKILL still arrive):
@@ -30,6 +33,8 @@ interface Options {
   checkpointEveryBytes?: number;
   checkpointEveryOps?: number;
   concurrency?: number;
+  lockStaleMs?: number;
+  retryLockedMs?: number;
 }
 
 const [dir, optionsText] = process.argv.slice(2);
@@ -54,12 +59,25 @@ process.stdout.on('error', () => process.exit(4));
 // A child whose parent forgot it must not run for ever.
 setTimeout(() => fatal('lifetime cap reached'), 120_000).unref();
 
-const store = await WalStore.open(dir, {
-  maxSegmentBytes: options.maxSegmentBytes,
-  durability: options.durability ?? 'fsync',
-  retention: options.retention,
-  checkpointEveryBytes: options.checkpointEveryBytes ?? 0,
-}).catch((error: unknown) => fatal(`open failed: ${describe(error)}`));
+async function open(): Promise<WalStore> {
+  const deadline = Date.now() + (options.retryLockedMs ?? 0);
+  for (;;) {
+    try {
+      return await WalStore.open(dir!, {
+        maxSegmentBytes: options.maxSegmentBytes,
+        durability: options.durability ?? 'fsync',
+        retention: options.retention,
+        checkpointEveryBytes: options.checkpointEveryBytes ?? 0,
+        lockStaleMs: options.lockStaleMs,
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'WAL_LOCKED' || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+const store = await open().catch((error: unknown) => fatal(`open failed: ${describe(error)}`));
 const baseLsn = store.lastLsn + 1;
 say(`ready ${baseLsn}`);
 
