@@ -205,6 +205,9 @@ export class ExecutionDetailBuilder {
     if (detail.status === 'running' && runningAs === 'interrupted') {
       const out = structuredClone(detail);
       out.status = 'interrupted';
+      const attempt = out.attempts.at(-1);
+      if (attempt?.status === 'running') attempt.status = 'interrupted';
+      for (const step of out.steps) if (step.status === 'running') step.status = 'interrupted';
       return out;
     }
     return structuredClone(detail);

@@ -119,13 +119,57 @@ export function randomRecord(random: () => number, lsn: number): RecordInput {
 
 /** One random journal call (start, completion of an acknowledged start, cleanup); its LSN. */
 export function journalCaller(store: WalStore, random: () => number): () => Promise<number> {
-  const open: { actionId: string; executionId: string }[] = [];
+  // Executions started (running) and queued, as this caller made them: every call it makes is a
+  // legal step of the state machine (docs/lifecycle.md), each exactly one record.
+  const open: { actionId: string; executionId: string; steps: number }[] = [];
+  const queued: { actionId: string; executionId: string; attempts: number }[] = [];
   let n = 0;
   return async () => {
     const i = n++;
     const roll = random();
     const actionId = `action-${randomInt(random, 0, 4)}`;
-    if (roll < 0.45 || open.length === 0) {
+    if (roll < 0.1) {
+      const executionId = `q${i}`;
+      const { lsn } = await store.actionExecutionQueued(actionId, {
+        executionId,
+        maxAttempts: 3,
+        priority: randomInt(random, 0, 3),
+        queuedAt: 1_000_000 + i,
+        attributes: random() < 0.5 ? { org: `org-${i % 3}` } : undefined,
+        request: random() < 0.3 ? { size: i, pad: 'r'.repeat(randomInt(random, 1, 300)) } : undefined,
+      });
+      queued.push({ actionId, executionId, attempts: 0 });
+      return lsn;
+    }
+    if (roll < 0.2 && queued.length > 0) {
+      const target = queued.splice(randomInt(random, 0, queued.length - 1), 1)[0]!;
+      if (random() < 0.2) {
+        const { lsn } = await store.actionExecutionCancelled(target.executionId, { actor: 'ops', reason: `cancel ${i}`, cancelledAt: 2_000_000 + i });
+        return lsn;
+      }
+      const { lsn } = await store.actionExecutionStarted(target.actionId, { executionId: target.executionId, startedAt: 1_500_000 + i });
+      open.push({ actionId: target.actionId, executionId: target.executionId, steps: 0 });
+      return lsn;
+    }
+    if (roll < 0.3 && open.length > 0) {
+      const target = open[randomInt(random, 0, open.length - 1)]!;
+      if (random() < 0.5 && target.steps < 60) {
+        target.steps += 1;
+        const { lsn } = await store.executionStepCompleted(target.executionId, `step-${target.steps}`, {
+          success: random() < 0.9,
+          durationMs: randomInt(random, 1, 500),
+          at: 1_600_000 + i,
+        });
+        return lsn;
+      }
+      const { lsn } = await store.actionExecutionProgress(target.executionId, {
+        percent: randomInt(random, 0, 100),
+        message: random() < 0.7 ? `progress ${i}` : undefined,
+        at: 1_600_000 + i,
+      });
+      return lsn;
+    }
+    if (roll < 0.55 || open.length === 0) {
       const executionId = `e${i}`;
       const attributes =
         random() < 0.3 ? { pad: 'x'.repeat(randomInt(random, 1, 200)) } : undefined;
@@ -134,12 +178,15 @@ export function journalCaller(store: WalStore, random: () => number): () => Prom
         startedAt: 1_000_000 + i,
         attributes,
       });
-      open.push({ actionId, executionId });
+      open.push({ actionId, executionId, steps: 0 });
       return lsn;
     }
-    if (roll < 0.85) {
+    if (roll < 0.9) {
       const target = open.splice(randomInt(random, 0, open.length - 1), 1)[0]!;
       const failed = random() < 0.3;
+      const state = store.executionState(target.executionId);
+      // A queued execution that failed may be queued again for its next attempt.
+      const retry = failed && target.executionId.startsWith('q') && state === 'running' && random() < 0.5;
       const { lsn } = await store.actionExecutionCompleted(target.actionId, {
         executionId: target.executionId,
         status: failed ? 'failed' : 'succeeded',
@@ -147,7 +194,9 @@ export function journalCaller(store: WalStore, random: () => number): () => Prom
         completedAt: 2_000_000 + i,
         error: failed ? `boom ${i}` : undefined,
         output: random() < 0.2 ? 'o'.repeat(randomInt(random, 1, 3000)) : undefined,
+        retryAt: retry && (store.queued().length < 1000) && attemptsLeft(store, target.executionId) ? 2_500_000 + i : undefined,
       });
+      if (store.executionState(target.executionId) === 'queued') queued.push({ ...target, attempts: 1 });
       return lsn;
     }
     const { lsn } = await store.cleanupExecuted(`scanner-${i % 3}`, {
@@ -158,6 +207,12 @@ export function journalCaller(store: WalStore, random: () => number): () => Prom
     });
     return lsn;
   };
+}
+
+/** Whether a queued-then-started execution may be retried (its attempts below maxAttempts 3). */
+function attemptsLeft(store: WalStore, executionId: string): boolean {
+  const running = store.inFlight().find((e) => e.executionId === executionId);
+  return running !== undefined && running.attempt < 3;
 }
 
 /**
