@@ -70,6 +70,7 @@ bench-compare: build $(PEERS_STAMP)
 fixtures: build
 	node dist/test/tools/make-fixtures.js fixtures/v1
 	node dist/test/tools/make-fixtures.js fixtures/v2
+	node dist/test/tools/make-kind-fixtures.js fixtures/kinds
 
 clean:
 	rm -rf dist .demo
