@@ -39,6 +39,12 @@ export class ErasureSet {
     }
   }
 
+  /** After compaction redacted every record they hide. */
+  clear(): void {
+    this.ids.clear();
+    this.filters.length = 0;
+  }
+
   hides(subject: ErasureSubject): boolean {
     if (this.ids.has(subject.executionId)) return true;
     return this.filters.some((filter) => matchesFilter(filter, subject));

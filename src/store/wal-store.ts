@@ -333,8 +333,13 @@ export class WalStore {
     if (!writer || !path) {
       throw new WalError(ErrorCode.readOnly, `the store ${path ?? '(in memory)'} cannot compact (read-only or in memory)`);
     }
-    const result = await compactErased(fs, path, writer, this.#state.erased);
-    if (result.recordsRedacted > 0) await this.checkpoint();
+    const erased = this.#state.erased;
+    if (erased.empty) return { segmentsRewritten: [], recordsRedacted: 0 };
+    const result = await compactErased(fs, path, writer, erased);
+    // Every record of an erased execution is redacted now (none can follow: nothing more may be
+    // recorded for it), so the tombstones need not be held any longer.
+    erased.clear();
+    await this.checkpoint();
     return result;
   }
 

@@ -214,3 +214,27 @@ describe('erasure compaction', () => {
     expect(verdict.segments.every((s) => s.verdict === 'pass')).toBe(true);
   });
 });
+
+describe('erasure limits', () => {
+  it('frees the room of waiting erasures once compaction redacted them', async () => {
+    const { defaults } = await import('../../src/limits.js');
+    const store = await WalStore.open(tempDir('erase-room'), { maxSegmentBytes: 4096 });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { executionId } = await store.actionExecutionStarted('a');
+      await store.actionExecutionCompleted('a', { executionId, success: true });
+      ids.push(executionId);
+    }
+    await store.deleteExecution(ids[0]!);
+    await store.deleteExecutions({ actionId: 'a' });
+    expect(store.executionState(ids[1]!)).toBe('erased');
+    const result = await store.compactErased();
+    expect(result.recordsRedacted).toBe(6);
+    expect(await store.getExecution(ids[1]!)).toBeUndefined();
+    expect(defaults.maxEraseFilters).toBeGreaterThan(0);
+    // A later execution of the action is not hidden by the compacted filter.
+    const later = await store.actionExecutionStarted('a');
+    expect((await store.getExecution(later.executionId))?.status).toBe('running');
+    await store.close();
+  });
+});
