@@ -9,24 +9,33 @@ import type { WriterLock } from './writer-lock.js';
  * stale window, or whose open outlasted it, fails instead of writing over its successor's log.
  */
 export function fenceWrites(fs: FileSystem, lock: WriterLock): FileSystem {
+  const fresh = () => {};
   const fence = () => lock.assertHeld();
   return {
     open: (path, mode) => {
-      if (mode !== 'read') fence();
+      if (mode === 'read') fresh();
+      else fence();
       return fs.open(path, mode);
     },
     close: (fd) => fs.close(fd),
-    read: (fd, buffer, offset, length, position) => fs.read(fd, buffer, offset, length, position),
+    read: (fd, buffer, offset, length, position) => {
+      fresh();
+      return fs.read(fd, buffer, offset, length, position);
+    },
     write: (fd, buffer, offset, length, position) => {
       fence();
       return fs.write(fd, buffer, offset, length, position);
     },
-    fdatasync: (fd) => fs.fdatasync(fd),
+    fdatasync: (fd) => {
+      fresh();
+      return fs.fdatasync(fd);
+    },
     truncate: (fd, length) => {
       fence();
       fs.truncate(fd, length);
     },
     size: (fd) => fs.size(fd),
+    fstat: (fd) => fs.fstat(fd),
     syncDir: (path) => fs.syncDir(path),
     rename: (from, to) => {
       fence();
@@ -36,12 +45,23 @@ export function fenceWrites(fs: FileSystem, lock: WriterLock): FileSystem {
       fence();
       fs.unlink(path);
     },
-    readdir: (path) => fs.readdir(path),
+    readdir: (path) => {
+      fresh();
+      return fs.readdir(path);
+    },
     mkdir: (path) => {
       fence();
       fs.mkdir(path);
     },
+    rmdir: (path) => {
+      fence();
+      fs.rmdir(path);
+    },
     exists: (path) => fs.exists(path),
     stat: (path) => fs.stat(path),
+    utimes: (path, modifiedMs) => {
+      fence();
+      fs.utimes(path, modifiedMs);
+    },
   };
 }
