@@ -1,16 +1,21 @@
-// The seam with a fence (docs/durability.md#the-writer-lock): each call that changes the disk
-// first checks that this writer still holds the lock.
+// The writer's seam (docs/durability.md#the-writer-lock): every call first gives the lock a
+// chance to refresh (a clock read; a touch every lockStaleMs/4), so code that blocks the event
+// loop, as a replay does, keeps the lock fresh; each call that changes the disk then checks that
+// this writer still holds the lock.
 import type { FileSystem } from './file-system.js';
 import type { WriterLock } from './writer-lock.js';
 
 /**
  * The seam with a fence: each call that changes the disk (repair and temp-file removal in open
  * included) first checks that this writer still holds the lock, so a writer paused past the
- * stale window, or whose open outlasted it, fails instead of writing over its successor's log.
+ * stale window fails (WAL_LOCK_LOST) instead of writing over its successor's log.
  */
 export function fenceWrites(fs: FileSystem, lock: WriterLock): FileSystem {
-  const fresh = () => {};
-  const fence = () => lock.assertHeld();
+  const fresh = () => lock.refreshIfDue();
+  const fence = () => {
+    lock.refreshIfDue();
+    lock.assertHeld();
+  };
   return {
     open: (path, mode) => {
       if (mode === 'read') fresh();
