@@ -340,9 +340,12 @@ async function sleeper(): Promise<ChildProcess> {
   return child;
 }
 
-/** The pid of a zombie: a child of `sleep` (after exec) that exited and is never reaped. */
+/**
+ * The pid of a zombie: a child of `sleep` (after exec) that exited and is never reaped. It exits
+ * 0.5 s after it started, so that the shell has exec'd by then (a shell may reap it itself).
+ */
 async function zombiePid(): Promise<number> {
-  const sh = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], {
+  const sh = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 30'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   plain.push(sh);
@@ -350,9 +353,9 @@ async function zombiePid(): Promise<number> {
     sh.stdout!.once('data', (data) => resolve(String(data)));
   });
   const pid = Number(line.trim());
-  const until = Date.now() + 5000;
-  while (procState(pid) !== 'Z') {
-    if (Date.now() > until) throw new Error(`pid ${pid} did not become a zombie`);
+  const until = Date.now() + 10_000;
+  for (let state = procState(pid); state !== 'Z'; state = procState(pid)) {
+    if (Date.now() > until) throw new Error(`pid ${pid} did not become a zombie (${state})`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return pid;
