@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, WalLockedError } from '../../src/errors.js';
-import { WalStore } from '../../src/store/wal-store.js';
+import { WalStore } from '../../src/index.js';
 import { WalWriter } from '../../src/wal/wal-writer.js';
 import { LOCK_DIR_NAME } from '../../src/wal/writer-lock.js';
 import { type Child, killChildren, spawnChild } from '../support/child-process.js';
