@@ -59,20 +59,74 @@ export interface LockHolder {
   hostname: string;
   sinceMs: number;
   token: string;
+  /**
+   * Boot and pid namespace of the holder (Linux; absent elsewhere): pids are comparable only
+   * between processes with the same hostId (src/wal/process-liveness.ts).
+   */
+  hostId?: string;
+  /** The holder's start time in clock ticks after boot (/proc/<pid>/stat field 22). */
+  startTicks?: number;
+}
+
+/**
+ * Why a lock was not taken: its holder is another writer of this process, a process proven to
+ * run, one on another host (or boot, or pid namespace), one whose liveness cannot be checked,
+ * a holder that has not recorded itself (yet), or another opener taking the lock over now.
+ */
+export type LockRefusal =
+  | 'heldHere'
+  | 'holderAlive'
+  | 'holderElsewhere'
+  | 'holderUnverifiable'
+  | 'holderUnknown'
+  | 'takeoverInProgress';
+
+export interface LockedDetails {
+  cause?: unknown;
+  refusal?: LockRefusal;
+  /** Why the holder's liveness could not be checked (refusal 'holderUnverifiable'). */
+  why?: string;
+  /** When the lock turns stale unless refreshed (its mtime + lockStaleMs). */
+  staleAtMs?: number;
 }
 
 export class WalLockedError extends WalError {
   readonly holder: LockHolder | undefined;
-  constructor(dir: string, holder: LockHolder | undefined, options?: { cause?: unknown }) {
-    const who = holder
-      ? `pid ${holder.pid} on ${holder.hostname} since ${new Date(holder.sinceMs).toISOString()}`
-      : 'an unknown process';
-    super(
-      ErrorCode.locked,
-      `${dir} is locked by a writer (${who}); open it read-only or stop that writer`,
-      options,
-    );
+  readonly refusal: LockRefusal | undefined;
+  /** When the lock may be taken over if its holder stops refreshing it, if known. */
+  readonly staleAtMs: number | undefined;
+  constructor(dir: string, holder: LockHolder | undefined, details: LockedDetails = {}) {
+    super(ErrorCode.locked, lockedMessage(dir, holder, details), { cause: details.cause });
     this.holder = holder;
+    this.refusal = details.refusal;
+    this.staleAtMs = details.staleAtMs;
+  }
+}
+
+function lockedMessage(dir: string, holder: LockHolder | undefined, details: LockedDetails) {
+  const who = holder
+    ? `pid ${holder.pid} on ${holder.hostname} since ${new Date(holder.sinceMs).toISOString()}`
+    : 'a writer that has not recorded itself';
+  const freed =
+    details.staleAtMs === undefined
+      ? 'once its lock is lockStaleMs old'
+      : `at ${new Date(details.staleAtMs).toISOString()} (lockStaleMs after its last refresh)`;
+  const stop = 'open it read-only, or stop that writer';
+  switch (details.refusal) {
+    case 'heldHere':
+      return `${dir} is locked by another writer in this process (${who}); close that writer first, or open the log read-only`;
+    case 'holderAlive':
+      return `${dir} is locked by a running writer (${who}); ${stop}`;
+    case 'holderElsewhere':
+      return `${dir} is locked by a writer on another host, boot or pid namespace (${who}), which cannot be checked from here; ${stop}; if it is gone, the lock is free ${freed}`;
+    case 'holderUnverifiable':
+      return `${dir} is locked by a writer (${who}) that cannot be checked here (${details.why}); ${stop}; if it is gone, the lock is free ${freed}`;
+    case 'holderUnknown':
+      return `${dir} is locked by ${who} (yet); retry, or open it read-only; if no writer runs, the lock is free ${freed}`;
+    case 'takeoverInProgress':
+      return `${dir} is being taken over by another process just now${holder ? ` (from ${who})` : ''}; retry, or open it read-only`;
+    default:
+      return `${dir} is locked by a writer (${who}); ${stop}`;
   }
 }
 
@@ -212,6 +266,22 @@ function describeErrno(path: string, errno: string | undefined): [string, string
       return ['the device reported an i/o error', 'check the disk'];
     default:
       return undefined;
+  }
+}
+
+/**
+ * This writer lost its lock (WAL_LOCK_LOST): another process took the lock over (this one was
+ * paused past lockStaleMs), or the lock could not be refreshed. A WalFailedError: the writer
+ * refuses every later append, and nothing it did not acknowledge was written after the loss.
+ */
+export class WalLockLostError extends WalFailedError {
+  constructor(dir: string, what: string, options?: { cause?: unknown }) {
+    super(
+      ErrorCode.lockLost,
+      `lost the writer lock on ${dir}: ${what}; this writer stopped; reopen the log (another ` +
+        'writer may hold it now)',
+      options,
+    );
   }
 }
 

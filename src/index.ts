@@ -2,7 +2,7 @@
 export * from './errors.js';
 export { defaults as limits, FORMAT_BATCH_BYTES_MAX, FORMAT_PAYLOAD_BYTES_MAX } from './limits.js';
 export { crcImplementation } from './format/checksum.js';
-export type { FileSystem, OpenMode } from './wal/file-system.js';
+export type { FileStat, FileSystem, OpenMode } from './wal/file-system.js';
 export { nodeFileSystem } from './wal/file-system.js';
 export type {
   DamageReport,

@@ -7,9 +7,16 @@
 // appends made meanwhile queue and go into the next group.
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
-import { ioError } from '../errors.js';
+import { ErrorCode, ioError, WalValidationError } from '../errors.js';
 
 export type OpenMode = 'read' | 'readWrite' | 'createExclusive';
+
+export interface FileStat {
+  bytes: number;
+  modifiedMs: number;
+  /** The inode number: with the device, what tells one file from another (the lock's fence). */
+  ino: bigint;
+}
 
 export interface FileSystem {
   open(path: string, mode: OpenMode): number;
@@ -21,14 +28,20 @@ export interface FileSystem {
   fdatasync(fd: number): Promise<void>;
   truncate(fd: number, length: number): void;
   size(fd: number): number;
+  fstat(fd: number): FileStat;
   /** fsync of a directory, so creates, renames and unlinks inside it are durable. */
   syncDir(path: string): void;
   rename(from: string, to: string): void;
   unlink(path: string): void;
   readdir(path: string): string[];
   mkdir(path: string): void;
+  /** Removes an empty directory. */
+  rmdir(path: string): void;
   exists(path: string): boolean;
-  stat(path: string): { bytes: number; modifiedMs: number };
+  /** Follows symbolic links (and /proc's magic links). */
+  stat(path: string): FileStat;
+  /** Sets a file's (or directory's) modification and access time. */
+  utimes(path: string, modifiedMs: number): void;
   /**
    * Whether `path` still names the file open as `fd` (same device and inode): false when the
    * path is gone or names another file, as after a writer's takeover moved a segment to a fresh
@@ -59,6 +72,7 @@ export const nodeFileSystem: FileSystem = {
   },
   truncate: (fd, length) => fs.ftruncateSync(fd, length),
   size: (fd) => fs.fstatSync(fd).size,
+  fstat: (fd) => fileStat(fs.fstatSync(fd, { bigint: true })),
   syncDir: (path) => {
     const fd = fs.openSync(path, 'r');
     try {
@@ -71,11 +85,10 @@ export const nodeFileSystem: FileSystem = {
   unlink: (path) => fs.unlinkSync(path),
   readdir: (path) => fs.readdirSync(path),
   mkdir: (path) => fs.mkdirSync(path),
+  rmdir: (path) => fs.rmdirSync(path),
   exists: (path) => fs.existsSync(path),
-  stat: (path) => {
-    const stats = fs.statSync(path);
-    return { bytes: stats.size, modifiedMs: stats.mtimeMs };
-  },
+  stat: (path) => fileStat(fs.statSync(path, { bigint: true })),
+  utimes: (path, modifiedMs) => fs.utimesSync(path, modifiedMs / 1000, modifiedMs / 1000),
   sameFile: (fd, path) => {
     const named = fs.statSync(path, { bigint: true, throwIfNoEntry: false });
     if (!named) return false;
@@ -83,6 +96,13 @@ export const nodeFileSystem: FileSystem = {
     return named.ino === open.ino && named.dev === open.dev;
   },
 };
+
+/** Exact inode; the mtime computed as node:fs computes `mtimeMs` (the same number). */
+function fileStat(stats: fs.BigIntStats): FileStat {
+  const seconds = Number(stats.mtimeNs / 1_000_000_000n);
+  const nanos = Number(stats.mtimeNs % 1_000_000_000n);
+  return { bytes: Number(stats.size), modifiedMs: seconds * 1000 + nanos / 1e6, ino: stats.ino };
+}
 
 /** Writes all of `bytes` at `position`, looping over short writes. */
 export function writeFully(fs: FileSystem, fd: number, bytes: Uint8Array, position: number): void {
@@ -110,6 +130,27 @@ export function readFully(
     done += n;
   }
   return done;
+}
+
+/**
+ * Reads a whole small file (one whose size stat cannot tell, as those under /proc) through
+ * `open`/`read`; a file longer than `bytesMax` is refused with WAL_LIMIT_EXCEEDED.
+ */
+export function readSmallFile(fs: FileSystem, path: string, bytesMax: number): Buffer {
+  const fd = fs.open(path, 'read');
+  try {
+    const buffer = Buffer.alloc(bytesMax + 1);
+    const n = readFully(fs, fd, buffer, 0, buffer.length, 0);
+    if (n > bytesMax) {
+      throw new WalValidationError(
+        ErrorCode.limitExceeded,
+        `${path} holds more than ${bytesMax} bytes, the most it may`,
+      );
+    }
+    return buffer.subarray(0, n);
+  } finally {
+    fs.close(fd);
+  }
 }
 
 /** mkdir -p, fsyncing each created directory and its parent (so the entry itself is durable). */

@@ -96,7 +96,7 @@ export async function repairLog(
       lastLsn: report.lastLsn,
     };
   }
-  const lock = await WriterLock.acquire(dir, { staleMs: 5000, onLost: () => {} });
+  const lock = await WriterLock.acquire(dir, { staleMs: 5000, fs, onLost: () => {} });
   try {
     return mode === 'point-in-time'
       ? await cutAtFirstDamage(fs, dir)

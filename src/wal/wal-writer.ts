@@ -10,7 +10,7 @@ import {
   ioError,
   WalClosedError,
   WalFailedError,
-  WalLockedError,
+  WalLockLostError,
   WalValidationError,
 } from '../errors.js';
 import { AppendArena, type StagedBatch } from './append-arena.js';
@@ -23,8 +23,8 @@ import { isWriterMode } from './recovery-policy.js';
 import { nextLsnAfter, reopenLastSegment, SegmentFile } from './segment-file.js';
 import type { WalRecord } from './segment-reader.js';
 import { removeTempFiles, repairTail, type TailRepair } from './tail-repair.js';
-import { classifyFailure, isNoSpace, lockLostError } from './write-failure.js';
-import { readHolder, WriterLock } from './writer-lock.js';
+import { classifyFailure, isNoSpace } from './write-failure.js';
+import { type LockTakeover, lockedError, WriterLock } from './writer-lock.js';
 import {
   type AppendResult,
   type RecordInput,
@@ -44,7 +44,12 @@ export interface OpenReport {
   scan: ScanReport;
   repair: TailRepair | undefined;
   removedTempFiles: string[];
+  /** How the writer lock was got: free, from a holder proven dead, or by breaking a stale lock. */
+  lockTakeover: LockTakeover;
 }
+
+/** Records replayed between two checks whether the lock's refresh is due (one clock read). */
+const RECORDS_PER_REFRESH_CHECK = 256;
 
 interface Pending {
   /** Its frames in the staging buffer of the group it is written with. */
@@ -123,17 +128,25 @@ export class WalWriter {
       );
     }
     ensureDir(unfenced, dir);
-    let failure: Error | undefined;
+    let failure: WalLockLostError | undefined;
     let writer: WalWriter | undefined;
     const lock = await WriterLock.acquire(dir, {
       staleMs: settings.lockStaleMs,
+      fs: unfenced,
       onLost: (error) => {
         failure = error;
-        if (writer) writer.#fail(lockLostError(dir, error));
+        if (writer) writer.#fail(error);
       },
     });
-    // From here on, every change to the disk first checks that the lock is still ours.
+    // From here on, every change to the disk first checks that the lock is still ours, and
+    // every seam call (and every few replayed records) keeps the lock fresh: the replay below is
+    // synchronous and blocks the lock's refresh timer.
     const fs = fenceWrites(unfenced, lock);
+    let replayed = 0;
+    const onReplayed = (record: WalRecord) => {
+      if (++replayed % RECORDS_PER_REFRESH_CHECK === 0) lock.refreshIfDue();
+      onRecord(record);
+    };
     try {
       const removedTempFiles = removeTempFiles(fs, dir);
       const scan = replayInto(
@@ -143,7 +156,7 @@ export class WalWriter {
           resumeAt: options.resumeAt,
           onProgress: options.onProgress,
         }),
-        onRecord,
+        onReplayed,
       );
       let repair: TailRepair | undefined;
       if (scan.tail.status === 'torn') {
@@ -152,8 +165,9 @@ export class WalWriter {
       }
       const nextLsn = nextLsnAfter(scan, options.fromLsn);
       let segment = reopenLastSegment(fs, dir, scan, repair);
-      if (segment && lock.tookOverStale) {
+      if (segment && lock.takeover === 'staleLock') {
         // The previous holder may only be paused: give the log a file it has no descriptor of.
+        // (Not after a holder proven dead: it has no descriptors left.)
         const old = segment;
         segment = await old.moveToFreshFile(fs, dir).catch((error: unknown) => {
           old.close();
@@ -178,18 +192,19 @@ export class WalWriter {
         scan,
         repair,
         removedTempFiles,
+        lockTakeover: lock.takeover,
       });
       writer.#durableToEnd = segment !== undefined;
       if (segment && nextLsn > segment.baseLsn) {
         writer.#written = { lsn: nextLsn - 1, segment: segment.name, offset: segment.bytes };
       }
-      if (failure) writer.#fail(lockLostError(dir, failure));
+      if (failure) writer.#fail(failure);
       return writer;
     } catch (error) {
-      // Most likely a replay that outlasted lockStaleMs (it blocks the lock's refresh timer).
+      // An open paused (or blocked in one callback) past lockStaleMs and taken over meanwhile.
       const lost = !lock.holds();
       await lock.release().catch(() => undefined);
-      if (lost) throw new WalLockedError(dir, readHolder(dir), { cause: error });
+      if (lost) throw lockedError(dir, settings.lockStaleMs, unfenced, error);
       throw error;
     }
   }
@@ -329,12 +344,21 @@ export class WalWriter {
 
   #assertWritable(): void {
     if (this.#closing) throw new WalClosedError(this.dir);
-    if (this.#failure) {
-      throw new WalFailedError(
-        this.#failure.code as typeof ErrorCode.failed,
-        `the log at ${this.dir} failed earlier and refuses appends until reopened: ${this.#failure.message}`,
-        { cause: this.#failure },
-      );
+    const failure = this.#failure;
+    if (failure) {
+      const message = `the log at ${this.dir} failed earlier and refuses appends until reopened: ${failure.message}`;
+      if (failure instanceof WalLockLostError) {
+        throw new WalLockLostError(
+          this.dir,
+          'it was lost earlier (see cause); appends are refused',
+          {
+            cause: failure,
+          },
+        );
+      }
+      throw new WalFailedError(failure.code as typeof ErrorCode.failed, message, {
+        cause: failure,
+      });
     }
   }
 

@@ -1,5 +1,6 @@
-// How a failed write or sync is named: disk full, lock lost, or any other failure; the log is
-// failed until reopened in every case (docs/durability.md#failures).
+// How a failed write or sync is named: disk full, lock lost (a WalLockLostError, passed on as it
+// is), or any other failure; the log is failed until reopened in every case
+// (docs/durability.md#failures).
 import { ErrorCode, isNoSpaceError, WalFailedError } from '../errors.js';
 import type { SegmentFile } from './segment-file.js';
 
@@ -21,22 +22,9 @@ export function classifyFailure(
       { cause: error },
     );
   }
-  if (error instanceof Error && /taken over/.test(error.message)) {
-    return new WalFailedError(ErrorCode.lockLost, `${detail}; this writer stopped`, {
-      cause: error,
-    });
-  }
   return new WalFailedError(
     ErrorCode.failed,
     `write or sync of ${where} failed: ${detail}; reopen the log`,
     { cause: error },
-  );
-}
-
-export function lockLostError(dir: string, cause: Error): WalFailedError {
-  return new WalFailedError(
-    ErrorCode.lockLost,
-    `lost the writer lock on ${dir}; this writer stopped`,
-    { cause },
   );
 }

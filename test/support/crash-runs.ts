@@ -435,7 +435,15 @@ const seamMethods = [
   'exists',
   'stat',
   'sameFile',
-] as const;
+  'fstat',
+  'rmdir',
+  'utimes',
+] as const satisfies readonly (keyof FileSystem)[];
+/** Fails to compile when the seam gains a method this list does not name. */
+const seamMethodsComplete: Exclude<keyof FileSystem, (typeof seamMethods)[number]> extends never
+  ? true
+  : never = true;
+void seamMethodsComplete;
 
 /** The seam's methods bound to `fs`, as a plain object a test can spread and override. */
 export function boundSeam(fs: FileSystem): FileSystem {

@@ -1,9 +1,15 @@
 // A FileSystem that delegates to nodeFileSystem and injects faults on chosen calls: an error
 // (EIO, ENOSPC, EACCES, ...) or a short write on the k-th call of a kind, once or from then on;
-// or a step of the test run right after the k-th call returned (`afterward`: a race made
-// deterministic, e.g. a segment unlinked between a reader's listing and its open). It also
-// counts calls and bytes, so tests can assert how much work an open or a scan did.
-import { type FileSystem, nodeFileSystem, type OpenMode } from '../../src/wal/file-system.js';
+// a slow read; or a step of the test run right after the k-th call returned (`afterward`: a
+// race made deterministic, e.g. a segment unlinked between a reader's listing and its open),
+// optionally only of calls on matching paths. It also counts calls and bytes, so tests can
+// assert how much work an open or a scan did.
+import {
+  type FileStat,
+  type FileSystem,
+  nodeFileSystem,
+  type OpenMode,
+} from '../../src/wal/file-system.js';
 
 export type FsCall =
   | 'open'
@@ -17,7 +23,8 @@ export type FsCall =
   | 'readdir'
   | 'mkdir'
   | 'stat'
-  | 'size';
+  | 'size'
+  | 'utimes';
 
 export type Fault = {
   call: FsCall;
@@ -30,6 +37,8 @@ export type Fault = {
    * count and fail: a fault aimed at one file, whatever else the code under test touches first.
    */
   pathIncludes?: string;
+  /** The same, by pattern. */
+  path?: RegExp;
   /** open only: only opens in this mode count and fail (say, creating a file but not reading). */
   openMode?: OpenMode;
 } & (
@@ -40,13 +49,18 @@ export type Fault = {
   | { delayMs: number }
   /** Runs after the real call returned (not for fdatasync). */
   | { afterward: () => void }
+  /** read only: a slow disk that blocks the thread (as a real read does) this long first. */
+  | { stallMs: number }
 );
 
 type Effect =
   | { error: string }
   | { shortBytes: number }
   | { delayMs: number }
-  | { afterward: () => void };
+  | { afterward: () => void }
+  | { stallMs: number };
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 export class FaultyFileSystem implements FileSystem {
   readonly calls: Record<FsCall, number> = {
@@ -62,6 +76,7 @@ export class FaultyFileSystem implements FileSystem {
     mkdir: 0,
     stat: 0,
     size: 0,
+    utimes: 0,
   };
   bytesRead = 0;
   bytesWritten = 0;
@@ -88,6 +103,11 @@ export class FaultyFileSystem implements FileSystem {
     this.addFault({ call, nth: after, sticky, pathIncludes, ...effect } as Fault);
   }
 
+  /** Adds a fault on calls on paths matching `path`: `nth` counts from now, among those. */
+  failPath(call: FsCall, path: RegExp, effect: Effect, nth = 1, sticky = false): void {
+    this.addFault({ call, path, nth, sticky, ...effect } as Fault);
+  }
+
   /** Adds a fault; its `nth` counts the matching calls from now on. */
   addFault(fault: Fault): void {
     this.#faults.push({ fault, seen: 0 });
@@ -105,6 +125,7 @@ export class FaultyFileSystem implements FileSystem {
       const { fault } = entry;
       if (fault.call !== call) continue;
       if (fault.pathIncludes !== undefined && !path?.includes(fault.pathIncludes)) continue;
+      if (fault.path !== undefined && (path === undefined || !fault.path.test(path))) continue;
       if (fault.openMode !== undefined && fault.openMode !== mode) continue;
       entry.seen += 1;
       const fires = entry.seen === fault.nth || (fault.sticky === true && entry.seen > fault.nth);
@@ -122,6 +143,7 @@ export class FaultyFileSystem implements FileSystem {
   #faulted<T>(call: FsCall, path: string | number, run: () => T, mode?: OpenMode): T {
     const fault = this.#fault(call, typeof path === 'number' ? this.#paths.get(path) : path, mode);
     this.#throwIfError(call, fault);
+    if (fault && 'stallMs' in fault) Atomics.wait(sleeper, 0, 0, fault.stallMs);
     const result = run();
     if (fault && 'afterward' in fault) fault.afterward();
     return result;
@@ -202,8 +224,20 @@ export class FaultyFileSystem implements FileSystem {
     return this.#inner.exists(path);
   }
 
-  stat(path: string): { bytes: number; modifiedMs: number } {
+  stat(path: string): FileStat {
     return this.#faulted('stat', path, () => this.#inner.stat(path));
+  }
+
+  fstat(fd: number): FileStat {
+    return this.#inner.fstat(fd);
+  }
+
+  rmdir(path: string): void {
+    this.#inner.rmdir(path);
+  }
+
+  utimes(path: string, modifiedMs: number): void {
+    this.#faulted('utimes', path, () => this.#inner.utimes(path, modifiedMs));
   }
 
   sameFile(fd: number, path: string): boolean {

@@ -3,7 +3,7 @@
 // that every descriptor is closed again, and can fail reads of chosen byte ranges with EIO (an
 // unreadable sector).
 import { basename, dirname } from 'node:path';
-import type { FileSystem, OpenMode } from '../../src/wal/file-system.js';
+import type { FileStat, FileSystem, OpenMode } from '../../src/wal/file-system.js';
 
 /** Where a MemoryFileSystem keeps its one log directory. */
 export const MEMORY_DIR = '/memory-log';
@@ -85,8 +85,20 @@ export class MemoryFileSystem implements FileSystem {
     return path === MEMORY_DIR || (dirname(path) === MEMORY_DIR && this.#files.has(basename(path)));
   }
 
-  stat(path: string): { bytes: number; modifiedMs: number } {
-    return { bytes: this.#file(path).length, modifiedMs: 0 };
+  stat(path: string): FileStat {
+    return this.#statOf(basename(path), this.#file(path));
+  }
+
+  fstat(fd: number): FileStat {
+    const file = this.#open.get(fd);
+    if (!file) throw errno('EBADF', 'fstat', String(fd));
+    return this.#statOf(this.#openNames.get(fd)!, file);
+  }
+
+  /** Inode numbers: a file's place among the names, from 1. */
+  #statOf(name: string, file: Buffer): FileStat {
+    const ino = BigInt([...this.#files.keys()].indexOf(name) + 1);
+    return { bytes: file.length, modifiedMs: 0, ino };
   }
 
   sameFile(fd: number, path: string): boolean {
@@ -123,6 +135,14 @@ export class MemoryFileSystem implements FileSystem {
 
   mkdir(path: string): void {
     throw errno('EROFS', 'mkdir', path);
+  }
+
+  rmdir(path: string): void {
+    throw errno('EROFS', 'rmdir', path);
+  }
+
+  utimes(path: string): void {
+    throw errno('EROFS', 'utimes', path);
   }
 }
 

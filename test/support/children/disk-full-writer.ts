@@ -1,8 +1,8 @@
 // Disk-full child (test/reliability/disk-full.test.ts). Run under `sh -c 'ulimit -f N; exec node
-// …'`, so a write past N blocks fails with EFBIG and raises SIGXFSZ. Node alone ignores it, but
-// proper-lockfile's signal-exit listens for it while the lock is held and, as the only listener,
-// re-raises it and the process dies: an application that runs under a file size limit must
-// listen for SIGXFSZ itself, as this child does. Appends the stream of
+// …'`, so a write past N blocks fails with EFBIG and raises SIGXFSZ. Node alone ignores it; the
+// child listens for it anyway, as an application under a file size limit should (a module that
+// listens for signals to clean up and then re-raises them, as signal-exit does, would otherwise
+// make it fatal). Appends the stream of
 // test/support/disk-full-stream.ts with durability 'fsync', `concurrency` appends in flight
 // (group commit), until an append rejects; then tries three more appends and a sync, closes, and
 // exits 0.

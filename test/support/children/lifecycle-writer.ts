@@ -12,7 +12,7 @@ import { randomInt, seededRandom } from '../random.js';
 const [dir, seedText] = process.argv.slice(2);
 if (!dir || !seedText) throw new Error('usage: lifecycle-writer <dir> <seed>');
 const random = seededRandom(Number(seedText));
-const say = (line: string) => process.stdout.write(`${line}\n`);
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
 setTimeout(() => process.exit(3), 60_000).unref();
 
 const store = await WalStore.open(dir, { maxSegmentBytes: 16 * 1024, durability: 'fsync' });
@@ -21,7 +21,7 @@ const base = Date.now();
 
 async function lifecycle(i: number): Promise<void> {
   const executionId = `x${seedText}-${i}`;
-  const ack = (lsn: number, event: string, extra = '') => say(`ack ${lsn} ${event} ${executionId}${extra}`);
+  const ack = (lsn: number, event: string, extra = ""): void => say(`ack ${lsn} ${event} ${executionId}${extra}`);
   const queued = await store.actionExecutionQueued('job', { executionId, maxAttempts: 2, queuedAt: base + i, request: { i } });
   ack(queued.lsn, 'queued');
   if (random() < 0.1) {

@@ -3,14 +3,15 @@
 //   node dist/test/support/children/lock-holder.js <dir> <lockStaleMs>
 //
 // Sends {type:'ready'} once loaded, then answers commands:
-//   {cmd:'open'}         -> {type:'opened', nextLsn} | {type:'locked', code, holderPid, message}
-//                           | {type:'open-failed', code, message}
+//   {cmd:'open'}         -> {type:'opened', nextLsn, lockTakeover, openMs}
+//                           | {type:'locked', code, holderPid, refusal, message, openMs}
+//                           | {type:'open-failed', code, message, openMs}
 //   {cmd:'append-loop', tag}
 //                        -> appends one batch of 1-3 records {who: pid, tag, i} at a time, for
 //                           ever: {type:'ack', firstLsn, lastLsn} after each resolved append;
 //                           on the first rejection {type:'append-failed', code, message}, stops
 //   {cmd:'race', tag}    -> one WalWriter.open attempt; {type:'race', tag, outcome:'won'|
-//                           'locked'|'failed', code, holderPid}; a winner then appends tagged
+//                           'locked'|'failed', code, holderPid, openMs, ...}; a winner then appends tagged
 //                           batches until {cmd:'release'}, closes and sends {type:'race-done',
 //                           tag, lsns} (every acked LSN) or {type:'race-failed', tag, code,
 //                           message}. Can be repeated: one child takes part in many rounds
@@ -19,9 +20,15 @@
 //                           it succeeds (WAL_LOCKED only, until the deadline), appends `batches`
 //                           tagged batches, creates flagFile and sends {type:'took-over', lsns};
 //                           or {type:'take-over-failed', code, message}
+//   {cmd:'contend', fromPid, flagFile, everyMs, deadlineMs}
+//                        -> waits until process fromPid holds the lock, then tries to open every
+//                           everyMs until flagFile exists (or the deadline): {type:'contended',
+//                           attempts: [{atMs, type, code, refusal}]}; an attempt that opens
+//                           ends the loop (type 'opened'; the writer is closed again)
 //   {cmd:'close'}        -> {type:'closed'}
-//   {cmd:'exit'}         -> exits at once (code 0), holding or not
-import { writeFileSync } from 'node:fs';
+//   {cmd:'exit'}         -> process.exit(0) at once, without close(): the exit hook releases a
+//                           lock still held
+import { existsSync, writeFileSync } from 'node:fs';
 import type { WalWriter as WalWriterType } from '../../../src/index.js';
 import { WalLockedError, WalWriter } from '../../../src/index.js';
 import { readHolder } from '../../../src/wal/writer-lock.js';
@@ -31,12 +38,13 @@ if (!dir || !staleText) throw new Error('usage: lock-holder <dir> <lockStaleMs>'
 const lockStaleMs = Number(staleText);
 
 interface Command {
-  cmd: 'open' | 'append-loop' | 'race' | 'release' | 'take-over' | 'close' | 'exit';
+  cmd: 'open' | 'append-loop' | 'race' | 'release' | 'take-over' | 'contend' | 'close' | 'exit';
   tag?: string;
   batches?: number;
   fromPid?: number;
   flagFile?: string;
   deadlineMs?: number;
+  everyMs?: number;
 }
 
 let writer: WalWriterType | undefined;
@@ -54,18 +62,23 @@ function describe(error: unknown): Record<string, unknown> {
     code: e.code,
     message: e.message,
     holderPid: error instanceof WalLockedError ? error.holder?.pid : undefined,
+    refusal: error instanceof WalLockedError ? error.refusal : undefined,
   };
 }
 
 async function open(): Promise<Record<string, unknown>> {
+  const began = performance.now();
   try {
     writer = await WalWriter.open(dir!, { lockStaleMs, durability: 'fsync' });
-    return { type: 'opened', nextLsn: writer.nextLsn };
+    const { lockTakeover } = writer.openReport;
+    return { type: 'opened', nextLsn: writer.nextLsn, lockTakeover, openMs: elapsed(began) };
   } catch (error) {
     const type = error instanceof WalLockedError ? 'locked' : 'open-failed';
-    return { type, ...describe(error) };
+    return { type, ...describe(error), openMs: elapsed(began) };
   }
 }
+
+const elapsed = (since: number) => Math.round((performance.now() - since) * 10) / 10;
 
 function appendTagged(tag: string) {
   const count = 1 + (nextI % 3);
@@ -133,6 +146,31 @@ async function takeOver(command: Command): Promise<void> {
   }
 }
 
+async function contend(command: Command): Promise<void> {
+  const until = Date.now() + (command.deadlineMs ?? 10_000);
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const attempts: Record<string, unknown>[] = [];
+  try {
+    while (readHolder(dir!)?.pid !== command.fromPid) {
+      if (Date.now() > until) throw new Error(`pid ${command.fromPid} never held the lock`);
+      await pause(5);
+    }
+    while (!existsSync(command.flagFile!) && Date.now() < until) {
+      const atMs = Date.now();
+      const result = await open();
+      attempts.push({ atMs, type: result.type, code: result.code, refusal: result.refusal });
+      if (result.type === 'opened') {
+        await writer!.close();
+        break;
+      }
+      await pause(command.everyMs ?? 50);
+    }
+    send({ type: 'contended', attempts });
+  } catch (error) {
+    send({ type: 'contend-failed', attempts, ...describe(error) });
+  }
+}
+
 process.on('message', (command: Command) => {
   switch (command.cmd) {
     case 'open':
@@ -149,6 +187,9 @@ process.on('message', (command: Command) => {
       break;
     case 'take-over':
       void takeOver(command);
+      break;
+    case 'contend':
+      void contend(command);
       break;
     case 'close':
       void writer!.close().then(
