@@ -13,7 +13,7 @@ import type { RetentionPolicy } from '../wal/segment-retention.js';
 import type { TailRepair } from '../wal/tail-repair.js';
 import type { RecoveryMode } from '../wal/recovery-policy.js';
 import { WalWriter } from '../wal/wal-writer.js';
-import { readHolder } from '../wal/writer-lock.js';
+import { writerMayBeAlive } from '../wal/writer-lock.js';
 import {
   Checkpointer,
   checkLogAgainstCheckpoint,
@@ -81,7 +81,7 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
     );
     checkLogAgainstCheckpoint(fs, path, scan, loaded?.checkpoint, rejected);
     const report = reportFrom(scan, undefined, [], performance.now() - began, checkpoint, rejected);
-    const writerAlive = readHolder(path) !== undefined;
+    const writerAlive = writerMayBeAlive(path, fs);
     return {
       path,
       fs,
@@ -124,7 +124,8 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
   try {
     const { scan, repair, removedTempFiles } = writer.openReport;
     checkLogAgainstCheckpoint(fs, path, scan, loaded?.checkpoint, rejected);
-    const checkpointer = new Checkpointer(fs, path, loaded?.checkpoint.lsn ?? 0, writer, {
+    // Checkpoints and retention change the disk: through the writer's fence.
+    const checkpointer = new Checkpointer(writer.fencedFileSystem, path, loaded?.checkpoint.lsn ?? 0, writer, {
       everyBytes: options.checkpointEveryBytes ?? defaults.checkpointEveryBytes,
       retention: options.retention,
     });

@@ -83,7 +83,7 @@ export class WalStore {
     this.#places = new ExecutionPlaces(parts.state, pending, parts.writerAlive ? 0 : parts.state.lastLsn);
     const masker = new SecretMasker(options.redact);
     if (parts.writer && parts.checkpointer) {
-      this.#guard = new RetentionGuard(parts.fs, parts.path!, parts.writer, parts.checkpointer, parts.retention?.maxBytes, parts.bytesOnDisk);
+      this.#guard = new RetentionGuard(parts.writer.fencedFileSystem, parts.path!, parts.writer, parts.checkpointer, parts.retention?.maxBytes, parts.bytesOnDisk);
     }
     this.#appender = new JournalAppender(parts.state, parts.log, masker, this.#events, this.#guard);
     const deps = {
@@ -329,13 +329,13 @@ export class WalStore {
    */
   async compactErased(): Promise<CompactionResult> {
     this.#assertOpen();
-    const { writer, path, fs } = this.#parts;
+    const { writer, path } = this.#parts;
     if (!writer || !path) {
       throw new WalError(ErrorCode.readOnly, `the store ${path ?? '(in memory)'} cannot compact (read-only or in memory)`);
     }
     const erased = this.#state.erased;
     if (erased.empty) return { segmentsRewritten: [], recordsRedacted: 0 };
-    const result = await compactErased(fs, path, writer, erased);
+    const result = await compactErased(writer.fencedFileSystem, path, writer, erased);
     // Every record of an erased execution is redacted now (none can follow: nothing more may be
     // recorded for it), so the tombstones need not be held any longer.
     erased.clear();

@@ -209,6 +209,14 @@ export class WalWriter {
     }
   }
 
+  /**
+   * The seam with this writer's fence: every change to the disk a writer's helpers make
+   * (checkpoints, retention, compaction) goes through it, so one that lost the lock stops.
+   */
+  get fencedFileSystem(): FileSystem {
+    return this.#fs;
+  }
+
   /** Frame bytes written since open (segment headers not counted). */
   get bytesAppended(): number {
     return this.#bytesAppended;

@@ -27,7 +27,7 @@ import { ioError, type LockHolder, WalError, WalLockedError, WalLockLostError } 
 import { type FileSystem, nodeFileSystem } from './file-system.js';
 import { claim, type LockTakeover, lockedError, removeIfOurs } from './lock-claim.js';
 import { LOCK_DIR_NAME, OWNER_FILE, readOwner, removeLock, writeOwner } from './lock-directory.js';
-import { ownIdentity } from './process-liveness.js';
+import { holderLiveness, ownIdentity } from './process-liveness.js';
 
 export { lockedError, type LockTakeover } from './lock-claim.js';
 export { LOCK_DIR_NAME } from './lock-directory.js';
@@ -247,4 +247,14 @@ export class WriterLock {
 /** Who holds the lock of `dir`, or undefined when no owner file names a holder. */
 export function readHolder(dir: string, fs: FileSystem = nodeFileSystem): LockHolder | undefined {
   return readOwner(fs, join(dir, LOCK_DIR_NAME));
+}
+
+/**
+ * Whether a writer may be running on `dir`: a lock is held and its holder is not proven dead
+ * (a read-only open then calls the starts it found running, not interrupted).
+ */
+export function writerMayBeAlive(dir: string, fs: FileSystem = nodeFileSystem): boolean {
+  const holder = readHolder(dir, fs);
+  if (!holder) return false;
+  return holderLiveness(fs, holder, ownIdentity(fs)).verdict !== 'dead';
 }
