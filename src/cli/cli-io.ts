@@ -43,6 +43,22 @@ export class CommandFailure extends Error {
   }
 }
 
+/** The journal path: the command's argument, else EXEC_WAL_PATH. */
+export function journalPath(
+  argument: string | undefined,
+  env: Record<string, string | undefined>,
+): string {
+  const path = argument ?? env.EXEC_WAL_PATH;
+  if (path === undefined || path === '') {
+    throw new UsageError(
+      argument === ''
+        ? 'the journal path is empty: pass a directory or set EXEC_WAL_PATH'
+        : 'missing journal path: pass <path> or set EXEC_WAL_PATH',
+    );
+  }
+  return path;
+}
+
 /**
  * The CLI's clock: EXEC_WAL_NOW (an ISO time or epoch ms) when set, so that relative times and
  * ages like `--since 1h` give reproducible output (docs examples, tests); else the real clock.

@@ -1,29 +1,14 @@
-// The journal a command works on: the path argument or EXEC_WAL_PATH, checked before anything
-// opens it so that each way of being unusable is one named line (docs/cli.md#errors), and opened
-// read-only with a progress bar and a warning on stderr for what replay skipped.
+// The journal a command works on, checked before anything opens it so that each way of being
+// unusable is one named line (docs/cli.md#errors), and opened read-only with a progress bar and
+// a warning on stderr for what replay skipped.
 import { accessSync, constants, statSync } from 'node:fs';
 import type { RecoveryMode } from '../store/journal-admin.js';
-import { WalStore } from '../store/wal-store.js';
-import { type CliIo, CommandFailure, ExitCode, UsageError } from './cli-io.js';
+import type { WalStore } from '../store/wal-store.js';
+import { type CliIo, CommandFailure, ExitCode } from './cli-io.js';
 import { describeErrno } from './error-report.js';
 import { humanLine } from './output.js';
 import { progressBar } from './terminal-style.js';
 import { plural } from './text-format.js';
-
-export function journalPath(
-  argument: string | undefined,
-  env: Record<string, string | undefined>,
-): string {
-  const path = argument ?? env.EXEC_WAL_PATH;
-  if (path === undefined || path === '') {
-    throw new UsageError(
-      argument === ''
-        ? 'the journal path is empty: pass a directory or set EXEC_WAL_PATH'
-        : 'missing journal path: pass <path> or set EXEC_WAL_PATH',
-    );
-  }
-  return path;
-}
 
 /** What a command needs of the directory: to read it, or (compact, repair) to change it too. */
 export type JournalAccess = 'read' | 'write';
@@ -84,6 +69,9 @@ export async function openForReading(
   io: CliIo,
 ): Promise<WalStore> {
   existingJournal(path, 'read');
+  // Loaded here, not at the top: the commands that never open a store (verify, repair) and
+  // --help should not pay for loading it.
+  const { WalStore } = await import('../store/wal-store.js');
   const progress = progressBar(io, 'replay');
   let store: WalStore;
   try {

@@ -4,8 +4,7 @@
 // only when it runs (start-up stays close to bare Node).
 import { Command, Option } from 'commander';
 import { executionStatuses, recoveryModes, repairModes } from '../store/journal-admin.js';
-import { type CliIo, clockOf } from './cli-io.js';
-import { journalPath } from './journal-path.js';
+import { type CliIo, clockOf, journalPath } from './cli-io.js';
 import {
   countValue,
   durationValue,
