@@ -26,7 +26,7 @@ for (const bin of bins) {
 }
 
 const REPORT_CPU =
-  'data:text/javascript,process.on("exit",()=>{const u=process.cpuUsage();process.stderr.write(`\\ncpu ${u.user+u.system}\\n`)})';
+  'data:text/javascript,process.on("exit",()=>{const u=process.cpuUsage();process.stderr.write("\\ncpu "+(u.user+u.system)+"\\n")})';
 const wall = cases.map((): number[] => []);
 const cpu = cases.map((): number[] => []);
 for (let run = 0; run < runs; run++) {
