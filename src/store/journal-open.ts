@@ -11,7 +11,7 @@ import { replayLog } from '../wal/log-replay.js';
 import type { WalRecord } from '../wal/segment-reader.js';
 import type { RetentionPolicy } from '../wal/segment-retention.js';
 import type { TailRepair } from '../wal/tail-repair.js';
-import { WalWriter } from '../wal/wal-writer.js';
+import type { WalWriter } from '../wal/wal-writer.js';
 import { readHolder } from '../wal/writer-lock.js';
 import {
   Checkpointer,
@@ -100,6 +100,8 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
       );
     }
   }
+  // Loaded only by a writer's open: a read-only open (every CLI reading command) never needs it.
+  const { WalWriter } = await import('../wal/wal-writer.js');
   const writer = await WalWriter.open(
     path,
     {

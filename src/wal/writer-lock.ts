@@ -25,7 +25,6 @@ import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { type LockHolder, WalLockedError, ioError } from '../errors.js';
 
 export const LOCK_DIR_NAME = 'writer.lock';
@@ -86,6 +85,8 @@ export class WriterLock {
     let lock: WriterLock | undefined;
     let release: () => Promise<void>;
     try {
+      // Loaded when a lock is taken: readers (readHolder) never need proper-lockfile.
+      const { default: lockfile } = await import('proper-lockfile');
       release = await lockfile.lock(dir, {
         lockfilePath: lockPath,
         realpath: false,
