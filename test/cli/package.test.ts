@@ -46,17 +46,17 @@ function run(command: string, args: string[], cwd: string): string {
   return result.stdout;
 }
 
-/** A lock for a project depending only on the tarball: our lock's production entries. */
-function consumerLock(tarball: string): object {
+/** A lock for a project depending only on exec-wal from `resolved`: our production entries. */
+function consumerLock(resolved: string): object {
   const ours = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, LockEntry>;
   };
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   const packages: Record<string, object> = {
-    '': { name: 'consumer', version: '1.0.0', dependencies: { 'exec-wal': `file:${tarball}` } },
+    '': { name: 'consumer', version: '1.0.0', dependencies: { 'exec-wal': resolved } },
     'node_modules/exec-wal': {
       version: manifest.version,
-      resolved: `file:${tarball}`,
+      resolved,
       license: manifest.license,
       dependencies: manifest.dependencies,
       bin: manifest.bin,
@@ -99,7 +99,10 @@ describe('npm pack, then install the tarball offline into an empty project', () 
       join(consumer, 'package.json'),
       JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }),
     );
-    writeFileSync(join(consumer, 'package-lock.json'), JSON.stringify(consumerLock(tarball)));
+    writeFileSync(
+      join(consumer, 'package-lock.json'),
+      JSON.stringify(consumerLock(`file:${tarball}`)),
+    );
     run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], consumer);
 
     writeFileSync(
@@ -153,4 +156,49 @@ describe('npm pack, then install the tarball offline into an empty project', () 
       expect.objectContaining({ actionId: 'deploy', totalExecutions: 1 }),
     ]);
   }, 180_000);
+});
+
+describe('npm install git+<repo url>, offline', () => {
+  // The commit checked out here, as a git dependency: npm clones it, installs its dev
+  // dependencies (from the cache), runs `prepare` and installs the result.
+  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' });
+  const sha = head.status === 0 ? head.stdout.trim() : undefined;
+  if (!sha) {
+    process.stderr.write(
+      `SKIPPED npm install git+file: ${repoRoot} is not a git checkout (git rev-parse HEAD: ${head.stderr || head.error})\n`,
+    );
+  }
+  it.skipIf(!sha)(
+    'installs, builds dist through prepare, and runs the bin',
+    () => {
+      const consumer = tempDir('git-install');
+      const spec = `git+file://${repoRoot}#${sha}`;
+      writeFileSync(
+        join(consumer, 'package.json'),
+        JSON.stringify({
+          name: 'consumer',
+          version: '1.0.0',
+          private: true,
+          type: 'module',
+          dependencies: { 'exec-wal': spec },
+        }),
+      );
+      writeFileSync(join(consumer, 'package-lock.json'), JSON.stringify(consumerLock(spec)));
+      run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], consumer);
+      const version = run('npx', ['--no', '--', 'exec-wal', '--version'], consumer).trim();
+      expect(version).toBe(
+        JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version,
+      );
+      run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "const m = await import('exec-wal'); if (!m.WalStore) process.exit(1);",
+        ],
+        consumer,
+      );
+    },
+    180_000,
+  );
 });
