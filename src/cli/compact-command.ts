@@ -29,6 +29,10 @@ export async function compactCommand(
   if (options.dryRun) {
     existingJournal(path, 'read');
     const plan = await planCompaction(path, retention);
+    if (plan.tail.status === 'torn')
+      say(
+        `dry run: would first cut a torn tail of ${plural(plan.tail.droppedBytes, 'byte')} from ${plan.tail.segment} at offset ${plan.tail.offset} (${plan.tail.reason}), as every writer's open does`,
+      );
     say(`dry run: would write a checkpoint at lsn ${plan.checkpointLsn}`);
     for (const seg of plan.doomed)
       say(`dry run: would delete ${seg.name} (${formatBytes(seg.bytes)})`);

@@ -118,6 +118,7 @@ export function historyFields(entry: HistoryEntry): Field[] {
     if ((TIME_FIELDS as readonly string[]).includes(label)) return { label, value, kind: 'time' };
     if (label === 'durationMs')
       return { label, value: `${value} (${formatDuration(value as number)})`, kind: 'text' };
+    if (label === 'output' || label === 'error') return { label, value, kind: 'block' };
     return { label, value, kind: typeof value === 'object' ? 'json' : 'text' };
   });
 }

@@ -18,6 +18,7 @@ export type TimeFormat = (typeof TimeFormat)[number];
  * | kind     | table / wide                      | csv                     |
  * |----------|-----------------------------------|-------------------------|
  * | text     | escaped, cut to the column width  | exact                   |
+ * | block    | as text; a field keeps its lines  | exact                   |
  * | status   | as text, coloured with --color    | exact                   |
  * | number   | as is                             | as is                   |
  * | percent  | a ratio as `94.3%`                | the ratio               |
@@ -30,6 +31,7 @@ export type TimeFormat = (typeof TimeFormat)[number];
  */
 export type CellKind =
   | 'text'
+  | 'block'
   | 'status'
   | 'number'
   | 'percent'
@@ -82,7 +84,7 @@ export interface ListView<T> {
 export const WIDE_CELL_WIDTH = 120;
 const TABLE_CELL_WIDTH = 60;
 const RIGHT: ReadonlySet<CellKind> = new Set(['number', 'percent', 'duration', 'bytes']);
-const TEXTUAL: ReadonlySet<CellKind> = new Set(['text', 'status', 'json']);
+const TEXTUAL: ReadonlySet<CellKind> = new Set(['text', 'block', 'status', 'json']);
 
 export const isHuman = (format: OutputFormat) => format === 'table' || format === 'wide';
 
@@ -164,16 +166,16 @@ export interface Field {
   value: unknown;
 }
 
-/** `label  value` lines; multi-line text continues indented under the value. */
+/** `label  value` lines; a block's further lines continue indented under its value. */
 export function renderFields(fields: readonly Field[], ctx: RenderContext): string {
   const shown = fields.filter((f) => f.value !== undefined);
   const width = Math.max(0, ...shown.map((f) => visibleWidth(f.label))) + 1;
   let out = '';
   for (const field of shown) {
     const text =
-      field.kind === 'text'
+      field.kind === 'block'
         ? escapeBlock(String(field.value))
-        : formatHuman(field, field.value, ctx);
+        : escapeLine(formatHuman(field, field.value, ctx));
     const [first, ...rest] = text.split('\n');
     out += `${escapeLine(field.label).padEnd(width)} ${first}\n`;
     for (const line of rest) out += `${' '.repeat(width + 1)}${line}\n`;

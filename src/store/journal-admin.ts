@@ -6,6 +6,7 @@
 // Light to import: the vocabulary has no dependencies, and each operation loads its code on
 // first use, so `exec-wal --help` and the read-only commands never load repair or the lock.
 import type { LockHolder } from '../errors.js';
+import type { TailReport } from '../wal/log-reader.js';
 import type { RepairMode as LogRepairMode, RepairReport } from '../wal/log-repair.js';
 import type { RetentionPolicy, SegmentOnDisk } from '../wal/segment-retention.js';
 import type { VerifyReport } from './journal-verify.js';
@@ -48,6 +49,8 @@ export async function repairJournal(path: string, mode: RepairMode): Promise<Rep
 export interface CompactionPlan {
   /** The checkpoint would be written at this LSN (the last on disk). */
   checkpointLsn: number;
+  /** A torn tail the writer's open would cut first (clean: none). */
+  tail: TailReport;
   segments: number;
   doomed: SegmentOnDisk[];
   doomedBytes: number;
@@ -77,6 +80,7 @@ export async function planCompaction(
     const doomed = segments.filter((s) => names.has(s.name));
     return {
       checkpointLsn: store.lastLsn,
+      tail: store.recoveryReport.tail,
       segments: segments.length,
       doomed,
       doomedBytes: doomed.reduce((sum, s) => sum + s.bytes, 0),
