@@ -257,9 +257,19 @@ export function formatTime(epochMs: number, ctx: Pick<RenderContext, 'timeFormat
 function fixedWidth<T>(column: Column<T>, ctx: RenderContext): number {
   if (TEXTUAL.has(column.kind)) return textWidth(column, ctx);
   if (column.maxWidth !== undefined) return column.maxWidth;
-  if (column.kind === 'time') return { iso: 24, raw: 13, relative: 11 }[ctx.timeFormat];
-  return column.kind === 'duration' ? 6 : 0;
+  return STREAM_WIDTHS[column.kind === 'time' ? ctx.timeFormat : column.kind] ?? 7;
 }
+
+/** Widths that hold the common values of each kind (a longer value shifts only its line). */
+const STREAM_WIDTHS: Partial<Record<CellKind | TimeFormat, number>> = {
+  number: 7,
+  percent: 6,
+  duration: 6,
+  bytes: 9,
+  iso: 24,
+  raw: 13,
+  relative: 11,
+};
 
 function pad<T>(column: Column<T>, text: string, width: number, paint?: Painter): string {
   const room = ' '.repeat(Math.max(0, width - visibleWidth(text)));
