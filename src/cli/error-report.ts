@@ -6,6 +6,7 @@ import { CommanderError } from 'commander';
 import { ErrorCode, WalError } from '../errors.js';
 import { type CliIo, CommandFailure, ExitCode, UsageError } from './cli-io.js';
 import { humanLine } from './output.js';
+import { escapeBlock } from './untrusted-text.js';
 
 const ERRNO_WORDS: Record<string, string> = {
   EACCES: 'permission denied',
@@ -90,7 +91,8 @@ export function reportError(error: unknown, io: CliIo, debug: boolean): ExitCode
   }
   const { line, exit } = describe(error);
   io.stderr.write(humanLine(`exec-wal: ${line}`));
-  if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  if (debug && error instanceof Error && error.stack)
+    io.stderr.write(`${escapeBlock(error.stack)}\n`);
   return exit;
 }
 

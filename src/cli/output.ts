@@ -2,6 +2,11 @@
 // (header, machine name, kind of value, alignment, width) or its fields; this module renders them
 // as `table`, `wide`, `json`, `jsonl` or `csv`. Every human format escapes untrusted text
 // (untrusted-text.ts); JSON and CSV carry the exact values.
+//
+// A new command declares `Column<T>[]` and writes `renderList(rows, { columns, empty },
+// renderContext(io, options))`; rows that arrive one by one use `streamList`, one record in full
+// `renderFields`, and any other line of human text `humanLine`, so nothing reaches a terminal
+// unescaped.
 import type { Painter } from './terminal-style.js';
 import { formatAgo, formatBytes, formatDuration, isoTime } from './text-format.js';
 import { escapeBlock, escapeCut, escapeLine, safeJson, visibleWidth } from './untrusted-text.js';
