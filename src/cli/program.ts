@@ -3,18 +3,11 @@
 // choices, so a bad value is a usage error before any command runs. A command's code is loaded
 // only when it runs (start-up stays close to bare Node).
 import { Command, Option } from 'commander';
-import { executionStatuses, recoveryModes, repairModes } from '../store/journal-admin.js';
+import { repairModes } from '../store/journal-admin.js';
 import { type CliIo, clockOf, journalPath } from './cli-io.js';
-import {
-  countValue,
-  durationValue,
-  lsnValue,
-  nameValue,
-  sizeValue,
-  timePointValue,
-} from './option-values.js';
-import { humanLine, OutputFormat, TimeFormat } from './output.js';
-import { ColorMode } from './terminal-style.js';
+import { commonOptions } from './common-options.js';
+import { countValue, durationValue, lsnValue, sizeValue } from './option-values.js';
+import { humanLine, OutputFormat } from './output.js';
 import { escapeBlock } from './untrusted-text.js';
 
 export const EXIT_CODES_HELP = `
@@ -64,30 +57,7 @@ export function buildProgram(io: CliIo, run: Run, version: () => string): Comman
       `${EXIT_CODES_HELP}\n\nThe journal path defaults to $EXEC_WAL_PATH. Docs: docs/cli.md`,
     );
 
-  const output = (formats: readonly OutputFormat[], fallback?: OutputFormat) => {
-    const option = new Option('-o, --output <format>', 'output format').choices(formats);
-    return fallback ? option.default(fallback) : option;
-  };
-  const json = () =>
-    new Option('--json', 'one JSON document (same as -o json)').conflicts('output');
-  const color = () =>
-    new Option('--color <when>', 'colour status words (NO_COLOR is honoured)')
-      .choices(ColorMode)
-      .default('auto');
-  const timeFormat = () =>
-    new Option('--time-format <format>', 'times as relative, iso (UTC) or raw epoch ms').choices(
-      TimeFormat,
-    );
-  const recovery = () =>
-    new Option('--recovery <mode>', 'how to read a damaged journal (docs/recovery.md)')
-      .choices(recoveryModes)
-      .default('tolerate-tail');
-  const name = (flags: string, description: string) =>
-    new Option(flags, description).argParser(nameValue);
-  const since = (flags: string, description: string) =>
-    new Option(flags, description).argParser(timePointValue(now));
-  const status = () =>
-    new Option('--status <status>', 'only this status').choices(executionStatuses);
+  const { output, json, color, timeFormat, recovery, name, since, status } = commonOptions(now);
   const command = (name: string, description: string, example: string) =>
     program
       .command(name)
