@@ -7,7 +7,8 @@
 // is replaced by a code block with each command (split on `;`, arguments on spaces) and what it
 // printed (stdout, then stderr, then `[exit N]` unless 0), run in-process on a fresh copy of the
 // demo journal (test/tools/demo-journal.ts) at `.demo/journal`, with the CLI's clock fixed by
-// EXEC_WAL_NOW so that relative times come out the same on every run.
+// EXEC_WAL_NOW so that relative times come out the same on every run. CSV's CRLF record ends
+// are shown as plain line ends (a CR in a Markdown file does not survive editors).
 //
 // Usage: node dist/test/tools/doc-examples.js [--check]   (--check: exit 1 if a file would change)
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,7 +68,7 @@ async function runBlock(commands: string, pristine: string): Promise<string> {
     });
     parts.push(`$ exec-wal ${command}\n${stdout}${stderr}${code === 0 ? '' : `[exit ${code}]\n`}`);
   }
-  return `\`\`\`\n${parts.join('\n')}\`\`\`\n`;
+  return `\`\`\`\n${parts.join('\n').replace(/\r\n/g, '\n')}\`\`\`\n`;
 }
 
 /** What may differ between machines: which CRC32C implementation `info` reports. */
