@@ -9,7 +9,7 @@ $(STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $(STAMP)
 
-.PHONY: install build typecheck lint test torture reliability-fast demo bench bench-compare fixtures clean
+.PHONY: install build typecheck lint test torture reliability-fast demo docs startup bench bench-compare fixtures clean
 
 install: $(STAMP)
 
@@ -43,6 +43,15 @@ reliability-fast: build
 demo: build
 	rm -rf $(DEMO_DIR)
 	node dist/test/tools/demo.js $(DEMO_DIR)
+
+# Reruns every example between `<!-- exec-wal examples: ... -->` markers in README.md and
+# docs/cli.md on a fresh demo journal and rewrites the blocks (test/cli/docs.test.ts checks them).
+docs: build
+	node dist/test/tools/doc-examples.js
+
+# CLI start-up against bare node (RUNS=40 for more runs).
+startup: build
+	node dist/test/tools/startup-time.js
 
 # The peers of the comparison (docs/benchmarks.md) are a package of their own, installed here
 # only: better-sqlite3 compiles from source for about a minute, so make test never needs it.

@@ -1,6 +1,16 @@
 #!/usr/bin/env node
-// Thin shim over the built CLI (run `make build` first when working from a checkout).
-import { main } from '../dist/src/cli/main.js';
+// Thin shim over the built CLI (dist/, made by `npm run build`, `make build`, or `prepare` when
+// npm installs the package from git).
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write(
+    'exec-wal: dist/ is missing: build it first (`npm run build` or `make build`)\n',
+  );
+  process.exit(1);
+}
+const { main } = await import(entry.href);
 
 // A closed pipe (`exec-wal export ... | head`) is a normal way for a reader to stop.
 for (const stream of [process.stdout, process.stderr]) {

@@ -281,7 +281,8 @@ describe.each(cases as [Version, string][])('fixtures/%s/%s', (version, name) =>
     const salvaged = expected.replay.salvage;
     if (expected.journal.outcome === 'opened' && salvaged.outcome === 'records') {
       expect(result.code, output).toBe(0);
-      const summary = `${salvaged.segments.length} segments, ${salvaged.records.length} records`;
+      const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+      const summary = `${count(salvaged.segments.length, 'segment')}, ${count(salvaged.records.length, 'record')}`;
       expect(result.stdout).toContain(summary);
       expect(result.stdout).toMatch(salvaged.tail.status === 'torn' ? /^TORN /m : /^OK: /m);
     } else if (

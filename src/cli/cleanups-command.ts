@@ -1,63 +1,66 @@
 // `exec-wal cleanups <path>`: the newest cleanup operations, newest first.
-import type { CleanupRecord } from '../store/journal-types.js';
-import { type CliIo, chooseFormat } from './cli-io.js';
-import { openForReading, parseCount } from './journal-path.js';
-import { type ColorMode, painter } from './terminal-style.js';
-import { formatAgo, isoTime, renderCsv, renderTable } from './text-format.js';
+import type { RecoveryMode } from '../store/journal-admin.js';
+import type { CleanupRecord } from '../journal/journal-types.js';
+import type { CliIo } from './cli-io.js';
+import { openForReading } from './journal-path.js';
+import { type Column, renderList } from './output.js';
+import { type OutputOptions, renderContext } from './render-context.js';
+
+export interface CleanupsOptions extends OutputOptions {
+  limit: number;
+  scanner?: string;
+  failed?: boolean;
+  recovery?: RecoveryMode;
+}
 
 export async function cleanupsCommand(
   path: string,
-  options: {
-    limit?: string;
-    scanner?: string;
-    failed?: boolean;
-    json?: boolean;
-    output?: string;
-    color?: string;
-  },
+  options: CleanupsOptions,
   io: CliIo,
 ): Promise<number> {
-  const format = chooseFormat(options);
-  const limit = parseCount(options.limit, 20);
-  const store = await openForReading(path, undefined, io);
+  const ctx = renderContext(io, options);
+  const store = await openForReading(path, options.recovery, io);
   try {
     const rows = store
       .recentCleanupOperations(Number.MAX_SAFE_INTEGER)
-      .filter((r) => !options.scanner || r.scannerId === options.scanner)
+      .filter((r) => options.scanner === undefined || r.scannerId === options.scanner)
       .filter((r) => !options.failed || !r.success)
-      .slice(0, limit);
-    const now = Date.now();
-    if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-    else if (format === 'jsonl')
-      for (const row of rows) io.stdout.write(`${JSON.stringify(row)}\n`);
-    else if (format === 'csv') io.stdout.write(renderCsv(rows, csvColumns));
-    else if (rows.length === 0) io.stdout.write('no cleanups recorded\n');
-    else {
-      const paint = painter(io, options.color as ColorMode | undefined);
-      io.stdout.write(
-        renderTable(rows, [
-          { header: 'LSN', value: (r) => String(r.lsn), align: 'right' },
-          { header: 'WHEN', value: (r) => formatAgo(r.executedAt, now) },
-          { header: 'SCANNER', value: (r) => r.scannerId, maxWidth: 18 },
-          { header: 'ACTION', value: (r) => r.action, maxWidth: 12 },
-          { header: 'RESOURCE', value: (r) => r.resourceId, maxWidth: 24 },
-          { header: 'RESULT', value: (r) => paint.status(r.success ? 'ok' : 'failed') },
-          { header: 'ERROR', value: (r) => r.error ?? '', maxWidth: format === 'wide' ? 80 : 20 },
-        ]),
-      );
-    }
+      .slice(0, options.limit);
+    io.stdout.write(
+      renderList(rows, { columns: cleanupColumns, empty: 'no cleanups recorded' }, ctx),
+    );
     return 0;
   } finally {
     await store.close();
   }
 }
 
-const csvColumns = [
-  { header: 'lsn', value: (r: CleanupRecord) => String(r.lsn) },
-  { header: 'scannerId', value: (r: CleanupRecord) => r.scannerId },
-  { header: 'resourceId', value: (r: CleanupRecord) => r.resourceId },
-  { header: 'action', value: (r: CleanupRecord) => r.action },
-  { header: 'success', value: (r: CleanupRecord) => String(r.success) },
-  { header: 'executedAt', value: (r: CleanupRecord) => isoTime(r.executedAt) },
-  { header: 'error', value: (r: CleanupRecord) => r.error ?? '' },
+const cleanupColumns: readonly Column<CleanupRecord>[] = [
+  { header: 'LSN', name: 'lsn', kind: 'number', value: (r) => r.lsn },
+  {
+    header: 'WHEN',
+    name: 'executedAt',
+    kind: 'time',
+    value: (r) => r.executedAt,
+    in: ['table', 'wide'],
+  },
+  { header: 'SCANNER', name: 'scannerId', kind: 'text', value: (r) => r.scannerId, maxWidth: 18 },
+  {
+    header: 'RESOURCE',
+    name: 'resourceId',
+    kind: 'text',
+    value: (r) => r.resourceId,
+    maxWidth: 24,
+  },
+  { header: 'ACTION', name: 'action', kind: 'text', value: (r) => r.action, maxWidth: 12 },
+  {
+    header: 'RESULT',
+    name: 'success',
+    kind: 'status',
+    value: (r) => (r.success ? 'ok' : 'failed'),
+    in: ['table', 'wide'],
+  },
+  { header: 'OK', name: 'success', kind: 'text', value: (r) => String(r.success), in: ['csv'] },
+  { header: 'EXECUTED', name: 'executedAt', kind: 'time', value: (r) => r.executedAt, in: ['csv'] },
+  { header: 'ERROR', name: 'error', kind: 'text', value: (r) => r.error, maxWidth: 20 },
 ];

@@ -1,17 +1,18 @@
 // `exec-wal compact <path>`: write a checkpoint and delete the segments it covers that the
 // retention flags allow. Takes the writer lock (refuses with exit 4 if a writer holds it).
-import { WalLockedError } from '../errors.js';
-import { journalRetentionPlan } from '../store/journal-retention-plan.js';
+// `--dry-run` reads the journal as the real run would (damage fails it the same way) and
+// changes nothing.
+import { lockHolder, planCompaction, type RetentionPolicy } from '../store/journal-admin.js';
 import { WalStore } from '../store/wal-store.js';
-import { readHolder } from '../wal/writer-lock.js';
 import type { CliIo } from './cli-io.js';
-import { existingJournal, UsageError } from './journal-path.js';
-import { formatBytes, parseDuration, parseSize } from './unit-parse.js';
+import { existingJournal } from './journal-path.js';
+import { humanLine } from './output.js';
+import { formatBytes, plural } from './text-format.js';
 
 export interface CompactOptions {
-  keepSegments?: string;
-  keepBytes?: string;
-  keepAge?: string;
+  keepSegments?: number;
+  keepBytes?: number;
+  keepAge?: number;
   dryRun?: boolean;
 }
 
@@ -20,47 +21,44 @@ export async function compactCommand(
   options: CompactOptions,
   io: CliIo,
 ): Promise<number> {
-  const retention = {
-    maxSegments: options.keepSegments === undefined ? undefined : positiveInt(options.keepSegments),
-    maxBytes:
-      options.keepBytes === undefined ? undefined : parseSize(options.keepBytes, '--keep-bytes'),
-    maxAgeMs:
-      options.keepAge === undefined ? undefined : parseDuration(options.keepAge, '--keep-age'),
-  };
-  existingJournal(path);
+  const retention: RetentionPolicy = {};
+  if (options.keepSegments !== undefined) retention.maxSegments = options.keepSegments;
+  if (options.keepBytes !== undefined) retention.maxBytes = options.keepBytes;
+  if (options.keepAge !== undefined) retention.maxAgeMs = options.keepAge;
+  const say = (text: string) => io.stdout.write(humanLine(text));
   if (options.dryRun) {
-    const holder = readHolder(path);
-    if (holder) throw new WalLockedError(path, holder);
-    const plan = journalRetentionPlan(path, retention);
-    io.stdout.write(`dry run: would write a checkpoint at lsn ${plan.checkpointLsn}\n`);
+    existingJournal(path, 'read');
+    const plan = await planCompaction(path, retention);
+    if (plan.tail.status === 'torn')
+      say(
+        `dry run: would first cut a torn tail of ${plural(plan.tail.droppedBytes, 'byte')} from ${plan.tail.segment} at offset ${plan.tail.offset} (${plan.tail.reason}), as every writer's open does`,
+      );
+    say(`dry run: would write a checkpoint at lsn ${plan.checkpointLsn}`);
     for (const seg of plan.doomed)
-      io.stdout.write(`dry run: would delete ${seg.name} (${formatBytes(seg.bytes)})\n`);
-    io.stdout.write(
-      `dry run: ${plan.doomed.length} of ${plan.segments} segments, ${formatBytes(plan.doomedBytes)} would be freed; nothing was changed\n`,
+      say(`dry run: would delete ${seg.name} (${formatBytes(seg.bytes)})`);
+    say(
+      `dry run: ${plan.doomed.length} of ${plural(plan.segments, 'segment')}, ${formatBytes(plan.doomedBytes)} would be freed; nothing was changed`,
     );
+    const holder = await lockHolder(path);
+    if (holder)
+      say(
+        `note: a writer (pid ${holder.pid} on ${holder.hostname}) holds the lock; compact will refuse until it stops`,
+      );
     return 0;
   }
+  existingJournal(path, 'write');
   const store = await WalStore.open(path, { retention, checkpointEveryBytes: 0 });
   try {
     const before = store.diskUsage();
     const result = await store.checkpoint();
     const after = store.diskUsage();
-    io.stdout.write(
-      `wrote ${result.name} (lsn ${result.lsn}, ${formatBytes(result.bytes)}) in ${Math.round(result.durationMs)} ms\n`,
-    );
-    for (const name of result.removedSegments) io.stdout.write(`deleted ${name}\n`);
-    io.stdout.write(
-      `segments ${before.segments} -> ${after.segments}, ${formatBytes(before.bytes)} -> ${formatBytes(after.bytes)}\n`,
+    say(`wrote ${result.name} (lsn ${result.lsn}, ${formatBytes(result.bytes)})`);
+    for (const name of result.removedSegments) say(`deleted ${name}`);
+    say(
+      `segments ${before.segments} -> ${after.segments}, ${formatBytes(before.bytes)} -> ${formatBytes(after.bytes)}`,
     );
     return 0;
   } finally {
     await store.close();
   }
-}
-
-function positiveInt(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new UsageError(`--keep-segments takes a positive integer, got '${text}'`);
-  return value;
 }

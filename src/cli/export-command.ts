@@ -1,31 +1,25 @@
 // `exec-wal export <path>`: every record still on disk, as JSON Lines (the API's field names;
 // times as epoch ms unless --time-format iso) or CSV, with recent's filters; streams with
 // bounded memory and waits for a slow reader.
-import { type ExecutionStatus, executionStatuses } from '../store/journal-records.js';
-import type { HistoryFilter, HistoryKind } from '../store/journal-history.js';
-import { WalStore } from '../store/wal-store.js';
-import { type CliIo, writeOut } from './cli-io.js';
-import {
-  checkTimeFormat,
-  csvHeader,
-  csvLine,
-  defaultTimeFormat,
-  jsonLine,
-} from './history-output.js';
-import { existingJournal, UsageError } from './journal-path.js';
+import { flatEntry } from '../journal/history-entry.js';
+import type { ExecutionStatus, RecoveryMode } from '../store/journal-admin.js';
+import type { HistoryFilter } from '../journal/history-filter.js';
+import { type CliIo, UsageError, writeOut } from './cli-io.js';
+import { defaultTimeFormat, historyView } from './history-view.js';
+import { openForReading } from './journal-path.js';
+import { streamList } from './output.js';
+import { type OutputOptions, renderContext } from './render-context.js';
 import { progressBar } from './terminal-style.js';
-import { parseWindow } from './time-window.js';
 
-export interface ExportOptions {
-  output?: string;
+export interface ExportOptions extends OutputOptions {
   action?: string;
-  status?: string;
+  status?: ExecutionStatus;
   failed?: boolean;
   source?: string;
-  since?: string;
-  until?: string;
-  fromLsn?: string;
-  timeFormat?: string;
+  since?: number;
+  until?: number;
+  fromLsn?: number;
+  recovery?: RecoveryMode;
 }
 
 export async function exportCommand(
@@ -33,30 +27,26 @@ export async function exportCommand(
   options: ExportOptions,
   io: CliIo,
 ): Promise<number> {
-  const output = options.output ?? 'jsonl';
-  if (output !== 'jsonl' && output !== 'csv')
-    throw new UsageError(`export writes -o jsonl or -o csv, not '${output}'`);
-  if (options.status && !executionStatuses.includes(options.status as ExecutionStatus)) {
-    throw new UsageError(`--status must be one of ${executionStatuses.join(', ')}`);
-  }
-  const timeFormat = checkTimeFormat(options.timeFormat) ?? defaultTimeFormat(output);
-  const filter: HistoryFilter = { ...parseWindow(options, Date.now()) };
+  const { since, until } = options;
+  if (since !== undefined && until !== undefined && since >= until)
+    throw new UsageError('--since must be before --until');
+  const ctx = renderContext(io, options, defaultTimeFormat);
+  const out = streamList(historyView(ctx), ctx);
+  const filter: HistoryFilter = {};
+  if (since !== undefined) filter.since = since;
+  if (until !== undefined) filter.until = until;
   if (options.action !== undefined) filter.actionId = options.action;
-  if (options.status !== undefined) filter.status = options.status as ExecutionStatus;
+  if (options.status !== undefined) filter.status = options.status;
   if (options.source !== undefined) filter.source = options.source;
-  if (options.fromLsn !== undefined) filter.fromLsn = Number(options.fromLsn);
-  if (options.failed) filter.kinds = ['completed'] satisfies HistoryKind[];
+  if (options.fromLsn !== undefined) filter.fromLsn = options.fromLsn;
+  if (options.failed) filter.kinds = ['completed', 'cancelled'];
+  const store = await openForReading(path, options.recovery, io);
   const progress = progressBar(io, 'export');
-  const store = await WalStore.open(existingJournal(path), { readOnly: true });
   try {
-    if (output === 'csv') await writeOut(io, csvHeader());
-    const now = Date.now();
+    await writeOut(io, out.head());
     for await (const entry of store.history(filter, progress)) {
-      if (options.failed && entry.success !== false) continue;
-      await writeOut(
-        io,
-        output === 'csv' ? csvLine(entry, timeFormat, now) : jsonLine(entry, timeFormat, now),
-      );
+      if (options.failed && flatEntry(entry).success !== false) continue;
+      await writeOut(io, out.row(entry));
     }
     return 0;
   } finally {

@@ -1,23 +1,26 @@
 // `exec-wal info <path>`: what is on disk: segments, sizes, LSN and time ranges, checkpoints,
-// lock holder, and which CRC32C implementation this process uses. Read-only.
-import { crcImplementation } from '../format/checksum.js';
-import { WalStore } from '../store/wal-store.js';
-import { readHolder } from '../wal/writer-lock.js';
+// lock holder, and which CRC32C implementation this process uses. Read-only; a damaged journal
+// fails as the other reading commands do (exit 3; `--recovery salvage` reads it anyway).
+import { checksumImplementation, lockHolder, type RecoveryMode } from '../store/journal-admin.js';
 import type { CliIo } from './cli-io.js';
-import { existingJournal } from './journal-path.js';
-import { isoTime } from './text-format.js';
-import { formatBytes } from './unit-parse.js';
+import { openForReading } from './journal-path.js';
+import { type Field, jsonDocument, type OutputFormat, renderFields } from './output.js';
+import { renderContext } from './render-context.js';
+import { formatBytes, isoTime } from './text-format.js';
 
-export async function infoCommand(
-  path: string,
-  options: { json?: boolean },
-  io: CliIo,
-): Promise<number> {
-  const store = await WalStore.open(existingJournal(path), { readOnly: true });
+export interface InfoOptions {
+  output?: Extract<OutputFormat, 'table' | 'json'>;
+  json?: boolean;
+  recovery?: RecoveryMode;
+}
+
+export async function infoCommand(path: string, options: InfoOptions, io: CliIo): Promise<number> {
+  const ctx = renderContext(io, options);
+  const store = await openForReading(path, options.recovery, io);
   try {
     const usage = store.diskUsage();
     const report = store.recoveryReport;
-    const holder = readHolder(path);
+    const holder = await lockHolder(path);
     const info = {
       path,
       segments: usage.segments,
@@ -36,42 +39,42 @@ export async function infoCommand(
       lockHolder: holder
         ? { pid: holder.pid, hostname: holder.hostname, since: isoTime(holder.sinceMs) }
         : null,
-      crc32c: crcImplementation(),
+      crc32c: await checksumImplementation(),
     };
-    if (options.json) {
-      io.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+    if (ctx.format === 'json') {
+      io.stdout.write(jsonDocument(info));
       return 0;
     }
-    const lines: [string, string][] = [
-      ['path', path],
-      ['segments', `${info.segments} (${formatBytes(info.bytes)})`],
-      [
+    const text = (label: string, value: string): Field => ({ label, value, kind: 'text' });
+    const fields: Field[] = [
+      text('path', path),
+      text('segments', `${info.segments} (${formatBytes(info.bytes)})`),
+      text(
         'lsn range',
         info.oldestLsn === undefined ? 'empty' : `${info.oldestLsn} - ${info.newestLsn}`,
-      ],
-      ['written', `${info.oldestSegmentAt || '-'} .. ${info.newestSegmentAt || '-'}`],
-      [
+      ),
+      text('written', `${info.oldestSegmentAt || '-'} .. ${info.newestSegmentAt || '-'}`),
+      text(
         'checkpoint',
         info.checkpointLsn === undefined
           ? 'none'
           : `lsn ${info.checkpointLsn} (${formatBytes(info.checkpointBytes)} on disk)`,
-      ],
-      ['tail', info.tail],
-      [
+      ),
+      text('tail', info.tail),
+      text(
         'in flight',
         `${info.inFlight}${info.interrupted ? ` (${info.interrupted} interrupted)` : ''}`,
-      ],
-      [
+      ),
+      text(
         'writer',
         holder
           ? `pid ${holder.pid} on ${holder.hostname} since ${isoTime(holder.sinceMs)}`
           : 'none (not locked)',
-      ],
-      ['crc32c', info.crc32c],
+      ),
+      text('crc32c', info.crc32c),
+      ...info.rejectedCheckpoints.map((r) => text('damaged', `${r.name}: ${r.reason}`)),
     ];
-    for (const rejected of info.rejectedCheckpoints)
-      lines.push(['damaged', `${rejected.name}: ${rejected.reason}`]);
-    for (const [key, value] of lines) io.stdout.write(`${key.padEnd(11)} ${value}\n`);
+    io.stdout.write(renderFields(fields, ctx));
     return 0;
   } finally {
     await store.close();

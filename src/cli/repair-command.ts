@@ -1,33 +1,40 @@
 // `exec-wal repair <path> [--mode tail|point-in-time|salvage] [--dry-run] [-y]`: takes the
 // writer lock, keeps every byte it removes, and says exactly what it did. Without -y it only
 // says what it would do (as --dry-run) and exits 2.
-import { planRepair, type RepairMode, repairLog } from '../wal/log-repair.js';
-import { readHolder } from '../wal/writer-lock.js';
-import { WalLockedError } from '../errors.js';
-import type { CliIo } from './cli-io.js';
-import { existingJournal, UsageError } from './journal-path.js';
+import { lockHolder, planRepair, type RepairMode, repairJournal } from '../store/journal-admin.js';
+import { type CliIo, UsageError } from './cli-io.js';
+import { existingJournal } from './journal-path.js';
+import { humanLine } from './output.js';
+import { plural } from './text-format.js';
+
+export interface RepairOptions {
+  mode: RepairMode;
+  dryRun?: boolean;
+  yes?: boolean;
+}
 
 export async function repairCommand(
   path: string,
-  options: { mode?: string; dryRun?: boolean; yes?: boolean },
+  options: RepairOptions,
   io: CliIo,
 ): Promise<number> {
-  const mode = (options.mode ?? 'tail') as RepairMode;
-  existingJournal(path);
+  const { mode } = options;
+  const say = (text: string) => io.stdout.write(humanLine(text));
   if (options.dryRun || !options.yes) {
-    const plan = planRepair(path, mode);
-    const holder = readHolder(path);
+    existingJournal(path, 'read');
+    const plan = await planRepair(path, mode);
     if (plan.steps.length === 0)
-      io.stdout.write(
-        `nothing to repair in ${path} (mode ${mode}): ${plan.records} records, last lsn ${plan.lastLsn}\n`,
+      say(
+        `nothing to repair in ${path} (mode ${mode}): ${plural(plan.records, 'record')}, last lsn ${plan.lastLsn}`,
       );
-    for (const step of plan.steps) io.stdout.write(`would ${step.description}\n`);
+    for (const step of plan.steps) say(`would ${step.description}`);
+    const holder = await lockHolder(path);
     if (holder)
-      io.stdout.write(
-        `note: a writer (pid ${holder.pid} on ${holder.hostname}) holds the lock; repair will refuse until it stops\n`,
+      say(
+        `note: a writer (pid ${holder.pid} on ${holder.hostname}) holds the lock; repair will refuse until it stops`,
       );
     if (options.dryRun) {
-      io.stdout.write('dry run: nothing was changed\n');
+      say('dry run: nothing was changed');
       return 0;
     }
     if (plan.steps.length === 0) return 0;
@@ -35,13 +42,12 @@ export async function repairCommand(
       'repair rewrites the journal: pass -y to go ahead (or --dry-run to only look)',
     );
   }
-  const holder = readHolder(path);
-  if (holder) throw new WalLockedError(path, holder);
-  const report = await repairLog(path, mode);
-  if (!report.changed) io.stdout.write(`nothing to repair in ${path} (mode ${mode})\n`);
-  for (const step of report.steps) io.stdout.write(`${step.description}\n`);
-  io.stdout.write(
-    `${path}: ${report.records} records, last lsn ${report.lastLsn}; check it with \`exec-wal verify ${path}\`\n`,
+  existingJournal(path, 'write');
+  const report = await repairJournal(path, mode);
+  if (!report.changed) say(`nothing to repair in ${path} (mode ${mode})`);
+  for (const step of report.steps) say(step.description);
+  say(
+    `${path}: ${plural(report.records, 'record')}, last lsn ${report.lastLsn}; check it with \`exec-wal verify ${path}\``,
   );
   return 0;
 }

@@ -1,17 +1,20 @@
-// `exec-wal show <path> <executionId|lsn>`: one record in full. A number is an LSN; anything
-// else an execution id, shown with its start and completion merged.
-import type { HistoryEntry } from '../store/journal-history.js';
-import { WalStore } from '../store/wal-store.js';
-import type { CliIo } from './cli-io.js';
-import { checkTimeFormat, withTimes } from './history-output.js';
-import { existingJournal } from './journal-path.js';
-import { formatDuration } from './text-format.js';
-import { ErrorCode, WalError } from '../errors.js';
+// `exec-wal show <path> <executionId|lsn>`: one record in full. A whole number is an LSN;
+// anything else an execution id, shown with its start and completion merged.
+import { flatEntry } from '../journal/history-entry.js';
+import type { RecoveryMode } from '../store/journal-admin.js';
+import type { HistoryEntry } from '../journal/history-filter.js';
+import type { WalStore } from '../store/wal-store.js';
+import { type CliIo, CommandFailure, ExitCode, UsageError } from './cli-io.js';
+import { defaultTimeFormat, historyFields, withTimes } from './history-view.js';
+import { openForReading } from './journal-path.js';
+import { jsonDocument, type OutputFormat, renderFields, type TimeFormat } from './output.js';
+import { renderContext } from './render-context.js';
 
 export interface ShowOptions {
-  output?: string;
+  output?: Extract<OutputFormat, 'table' | 'json'>;
   json?: boolean;
-  timeFormat?: string;
+  timeFormat?: TimeFormat;
+  recovery?: RecoveryMode;
 }
 
 export async function showCommand(
@@ -20,35 +23,24 @@ export async function showCommand(
   options: ShowOptions,
   io: CliIo,
 ): Promise<number> {
-  const store = await WalStore.open(existingJournal(path), { readOnly: true });
+  if (id === '') throw new UsageError('show needs an execution id or an lsn, not the empty string');
+  const lsn = /^\d{1,16}$/.test(id) ? Number(id) : undefined;
+  const ctx = renderContext(io, options, defaultTimeFormat);
+  const store = await openForReading(path, options.recovery, io);
   try {
-    const found = /^\d+$/.test(id) ? await byLsn(store, Number(id)) : await byExecution(store, id);
+    const found = lsn === undefined ? await byExecution(store, id) : await byLsn(store, lsn);
     if (!found) {
-      const what = /^\d+$/.test(id) ? `no record with lsn ${id}` : `no execution '${id}'`;
-      throw new WalError(
-        ErrorCode.invalidArgument,
+      const what = lsn === undefined ? `no execution '${id}'` : `no record with lsn ${id}`;
+      throw new CommandFailure(
+        ExitCode.error,
         `${what} on disk in ${path} (retention may have removed it)`,
       );
     }
-    const json = options.json || options.output === 'json';
-    const timeFormat = checkTimeFormat(options.timeFormat) ?? (json ? 'raw' : 'iso');
-    const view = withTimes(found, timeFormat, Date.now());
-    if (json) {
-      io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
-      return 0;
-    }
-    for (const [key, value] of Object.entries(view)) {
-      if (value === undefined) continue;
-      const text =
-        key === 'durationMs'
-          ? `${value} (${formatDuration(value as number)})`
-          : typeof value === 'object'
-            ? JSON.stringify(value)
-            : String(value);
-      const lines = text.split('\n');
-      io.stdout.write(`${key.padEnd(14)} ${lines[0]}\n`);
-      for (const line of lines.slice(1)) io.stdout.write(`${' '.repeat(15)}${line}\n`);
-    }
+    io.stdout.write(
+      ctx.format === 'json'
+        ? jsonDocument(withTimes(found, ctx))
+        : renderFields(historyFields(found), ctx),
+    );
     return 0;
   } finally {
     await store.close();
@@ -73,7 +65,7 @@ async function byExecution(
   let start: HistoryEntry | undefined;
   let end: HistoryEntry | undefined;
   for await (const entry of store.history()) {
-    if (entry.executionId !== executionId) continue;
+    if (flatEntry(entry).executionId !== executionId) continue;
     if (entry.kind === 'completed') end = entry;
     else if (entry.kind === 'started') start = entry;
     else if (!end) start = entry; // interrupted / in-flight marker

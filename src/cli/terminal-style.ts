@@ -2,8 +2,8 @@
 // and NO_COLOR is unset; `always` / `never` force it. Progress bars go to stderr, TTY only.
 import type { CliIo } from './cli-io.js';
 
-export type ColorMode = 'auto' | 'always' | 'never';
-export const colorModes: readonly ColorMode[] = ['auto', 'always', 'never'];
+export const ColorMode = ['auto', 'always', 'never'] as const;
+export type ColorMode = (typeof ColorMode)[number];
 
 export interface Painter {
   status(text: string): string;

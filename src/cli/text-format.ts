@@ -1,4 +1,5 @@
-// How values look in tables: durations human-readable, times relative, text cut to fit.
+// How values look to a reader: durations human-readable, times relative or ISO, sizes binary,
+// counts with their noun in the right number.
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return '-';
@@ -23,47 +24,25 @@ export function formatAgo(epochMs: number | undefined, nowMs: number): string {
   return `${formatDuration(delta).replace(/\.\d+s$/, 's')} ago`;
 }
 
+/** ISO-8601 UTC; a time a Date cannot hold (past year 275760) prints as its number. */
 export function isoTime(epochMs: number | undefined): string {
-  return epochMs === undefined ? '' : new Date(epochMs).toISOString();
+  if (epochMs === undefined) return '';
+  return Math.abs(epochMs) <= 8.64e15 ? new Date(epochMs).toISOString() : String(epochMs);
 }
 
-export function cut(text: string, width: number): string {
-  const oneLine = text.replace(/\s+/g, ' ');
-  return oneLine.length <= width ? oneLine : `${oneLine.slice(0, Math.max(0, width - 1))}…`;
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-export interface Column<T> {
-  header: string;
-  value: (row: T) => string;
-  align?: 'left' | 'right';
-  /** Most characters this column may take; longer values are cut with an ellipsis. */
-  maxWidth?: number;
-}
-
-/** A plain aligned table, `gap` spaces between columns, no trailing spaces. */
-export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[], gap = 2): string {
-  const cells = rows.map((row) => columns.map((c) => cut(c.value(row), c.maxWidth ?? 200)));
-  const widths = columns.map((c, i) =>
-    Math.max(c.header.length, ...cells.map((r) => r[i]!.length)),
-  );
-  const line = (values: string[]) =>
-    values
-      .map((v, i) =>
-        columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!),
-      )
-      .join(' '.repeat(gap))
-      .trimEnd();
-  return `${[line(columns.map((c) => c.header)), ...cells.map(line)].join('\n')}\n`;
-}
-
-/** RFC 4180 CSV: fields with commas, quotes or newlines are quoted, quotes doubled. */
-export function renderCsv<T>(
-  rows: readonly T[],
-  columns: readonly { header: string; value: (row: T) => string }[],
-): string {
-  const field = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return `${[
-    columns.map((c) => field(c.header)).join(','),
-    ...rows.map((r) => columns.map((c) => field(c.value(r))).join(',')),
-  ].join('\n')}\n`;
+/** `1 segment`, `2 segments`; `noun` is the singular, `many` the plural when not noun + s. */
+export function plural(count: number, noun: string, many = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : many}`;
 }

@@ -163,3 +163,27 @@ export function isExecutionEntry(
 ): entry is Exclude<HistoryEntry, CleanupEntry | ErasedEntry> {
   return entry.kind !== 'cleanup' && entry.kind !== 'erased';
 }
+
+type EveryField = Omit<
+  QueuedEntry &
+    StartedEntry &
+    ProgressEntry &
+    StepCompletedEntry &
+    CompletedEntry &
+    Omit<CancelledEntry, 'status' | 'success'> &
+    CleanupEntry &
+    ErasedEntry,
+  'lsn' | 'kind' | 'at'
+>;
+
+/**
+ * Any entry as one loose shape (every field of every kind optional): for consumers that render
+ * entries generically (a table column per field, a CSV row).
+ */
+export type FlatHistoryEntry = Pick<HistoryEntry, 'lsn' | 'kind' | 'at'> & {
+  [K in keyof EveryField]?: EveryField[K] | (K extends 'status' ? string : never);
+};
+
+export function flatEntry(entry: HistoryEntry): FlatHistoryEntry {
+  return entry as unknown as FlatHistoryEntry;
+}

@@ -54,6 +54,8 @@ export interface RecordKind<P extends object = object> {
   entry(lsn: number, payload: P, known: ExecutionContext | undefined): HistoryEntry | undefined;
   /** What history knows of the execution after this record (undefined: it ended). */
   join(lsn: number, payload: P, known: ExecutionContext | undefined): ExecutionContext | undefined;
+  /** One line for people (tail, show): what the entry of this kind says beyond its columns. */
+  detail(entry: HistoryEntry): string;
 }
 
 /** A kind whose records are not about one execution keeps no context. */

@@ -16,6 +16,7 @@ import { redactedKind } from './kinds/redacted.js';
 import { startedKind } from './kinds/started.js';
 import { stepCompletedKind } from './kinds/step-completed.js';
 import { stepStartedKind } from './kinds/step-started.js';
+import type { HistoryEntry } from './history-entry.js';
 import type { KindName, RecordKind } from './record-kind.js';
 
 /** In wire-type order. */
@@ -89,4 +90,15 @@ export function decodeRecord(record: RawRecord): DecodedRecord | undefined {
 /** The wire value (a v2 positional array) of `payload` of `kind`. */
 export function encodeRecord(kind: RecordKind, payload: object): { type: number; value: unknown[] } {
   return { type: kind.type, value: toWire(kind.fields, payload) };
+}
+
+/** The record kind a history entry shows ('interrupted' and 'in-flight' are starts). */
+export function kindOfEntry(entry: { kind: string }): RecordKind {
+  const name = entry.kind === 'interrupted' || entry.kind === 'in-flight' ? 'started' : entry.kind;
+  return byName.get(name) ?? kindNamed('started');
+}
+
+/** One line for people: what a history entry says beyond its columns (its kind's detail). */
+export function entryDetail(entry: HistoryEntry): string {
+  return kindOfEntry(entry).detail(entry);
 }

@@ -12,7 +12,7 @@ import type { WalRecord } from '../wal/segment-reader.js';
 import type { RetentionPolicy } from '../wal/segment-retention.js';
 import type { TailRepair } from '../wal/tail-repair.js';
 import type { RecoveryMode } from '../wal/recovery-policy.js';
-import { WalWriter } from '../wal/wal-writer.js';
+import type { WalWriter } from '../wal/wal-writer.js';
 import { writerMayBeAlive } from '../wal/writer-lock.js';
 import {
   Checkpointer,
@@ -105,6 +105,8 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
       );
     }
   }
+  // Loaded only by a writer's open: a read-only open (every CLI reading command) never needs it.
+  const { WalWriter } = await import('../wal/wal-writer.js');
   const writer = await WalWriter.open(
     path,
     {

@@ -84,7 +84,7 @@ describe('exec-wal stats', () => {
   it('names a missing journal and exits 1', async () => {
     const { code, stderr } = await runCli(['stats', join(journal, 'nope')]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/no journal at .*nope/);
+    expect(stderr).toMatch(/^exec-wal: cannot open journal: .*nope does not exist\n$/);
   });
 
   it('rejects unknown options with exit 2', async () => {

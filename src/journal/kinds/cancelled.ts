@@ -69,4 +69,8 @@ export const cancelledKind: RecordKind<CancelledPayload> = {
   },
 
   join: () => undefined,
+  detail(entry) {
+    const e = entry as CancelledEntry;
+    return `by ${e.actor ?? 'unknown'}${e.reason ? `: ${e.reason}` : ''}`;
+  },
 };

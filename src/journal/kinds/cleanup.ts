@@ -51,4 +51,8 @@ export const cleanupKind: RecordKind<CleanupPayload> = {
   },
 
   join: noContext,
+  detail(entry) {
+    const e = entry as CleanupEntry;
+    return `${e.action} ${e.resourceId}${e.error ? `: ${e.error}` : ''}`;
+  },
 };

@@ -140,6 +140,13 @@ export const completedKind: RecordKind<CompletedPayload> = {
     const { startedAt: _s, startLsn: _l, ...waiting } = known;
     return waiting;
   },
+  detail(entry) {
+    const e = entry as CompletedEntry;
+    const text = e.error ?? e.output ?? '';
+    const retry = e.retryAt !== undefined ? `retry at ${new Date(e.retryAt).toISOString()}` : '';
+    const deadline = e.timedOut !== undefined ? `${e.timedOut} deadline` : '';
+    return [text, deadline, retry].filter((s) => s !== '').join('; ');
+  },
 };
 
 function addDetail(record: ReturnType<typeof endRecord>, p: CompletedPayload): void {

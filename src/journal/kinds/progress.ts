@@ -50,4 +50,8 @@ export const progressKind: RecordKind<ProgressPayload> = {
   },
 
   join: (_lsn, _p, known) => known,
+  detail(entry) {
+    const e = entry as ProgressEntry;
+    return `${e.percent}%${e.message ? ` ${e.message}` : ''}${e.stepId ? ` (step ${e.stepId})` : ''}`;
+  },
 };

@@ -106,4 +106,11 @@ export const queuedKind: RecordKind<QueuedPayload> = {
     };
     return p.attributes === undefined ? known : { ...known, attributes: p.attributes };
   },
+  detail(entry) {
+    const e = entry as QueuedEntry;
+    const parts = [`priority ${e.priority}`, `${e.maxAttempts} attempt${e.maxAttempts === 1 ? '' : 's'}`];
+    if (e.source) parts.push(`from ${e.source}`);
+    if (e.requestId !== undefined) parts.push(`request ${e.requestId}`);
+    return parts.join(', ');
+  },
 };

@@ -36,4 +36,5 @@ export const redactedKind: RecordKind<RedactedPayload> = {
 
   entry: () => undefined,
   join: noContext,
+  detail: () => '',
 };

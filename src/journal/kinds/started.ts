@@ -116,4 +116,8 @@ export const startedKind: RecordKind<StartedPayload> = {
     if (p.attributes !== undefined) next.attributes = p.attributes;
     return next;
   },
+  detail(entry) {
+    const e = entry as StartedEntry;
+    return `attempt ${e.attempt}${e.source ? ` from ${e.source}` : ''}`;
+  },
 };

@@ -67,4 +67,8 @@ export const stepCompletedKind: RecordKind<StepCompletedPayload> = {
   },
 
   join: (_lsn, _p, known) => known,
+  detail(entry) {
+    const e = entry as StepCompletedEntry;
+    return `step ${e.stepId}${e.error ? `: ${e.error}` : ''}`;
+  },
 };

@@ -32,4 +32,5 @@ export const stepStartedKind: RecordKind<StepStartedPayload> = {
     withExecution<StepStartedEntry>({ lsn, kind: 'step-started', at: p.at, executionId: p.executionId, stepId: p.stepId }, known),
 
   join: (_lsn, _p, known) => known,
+  detail: (entry) => `step ${(entry as StepStartedEntry).stepId}`,
 };
