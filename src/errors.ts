@@ -78,8 +78,9 @@ export class WalValidationError extends WalError {
   constructor(
     code: typeof ErrorCode.invalidArgument | typeof ErrorCode.limitExceeded,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(code, message);
+    super(code, message, options);
   }
 }
 
