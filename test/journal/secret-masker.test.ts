@@ -41,6 +41,17 @@ describe('SecretMasker', () => {
       }
   });
 
+  it('masks what every pattern finds in the same text, so one mask cannot hide another secret', () => {
+    // bearer-token alone would mask `--password` and leave the flag's value behind.
+    expect(masker.text('output', 'Bearer --password hunter2x')).toBe(
+      `Bearer ${REDACTED} ${REDACTED}`,
+    );
+    // Overlapping matches (auth-header and jwt) become one mask.
+    expect(masker.text('output', 'Authorization: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln')).toBe(
+      `Authorization: ${REDACTED}`,
+    );
+  });
+
   it('applies caller patterns with the built-ins, adding the global flag', () => {
     const m = new SecretMasker({ patterns: [/secret-\w+/, /ticket#\d+/giy] });
     expect(m.text('output', 'a secret-abc and secret-def, TICKET#12 ticket#3')).toBe(
