@@ -5,7 +5,8 @@
 // A value passes the built-in patterns (unless `builtins: 'none'`) and the caller's patterns,
 // all on the same text, the union of their matches masked (secret-spans.ts), repeated on the
 // result until nothing changes (at most MASK_ROUNDS_MAX rounds); then the hook. The common case,
-// text with no secret, costs the scans of secret-triggers.ts and nothing else.
+// text with no secret, costs the scans of secret-triggers.ts and nothing else; a built-in
+// pattern runs only when one of its triggers fires.
 import { ErrorCode, WalValidationError } from '../errors.js';
 import { KeyNameMemo } from './secret-key-names.js';
 import { builtinSecretPatterns } from './secret-patterns.js';
@@ -13,10 +14,11 @@ import {
   type CompiledPattern,
   collectSpans,
   compilePattern,
+  GroupPlacement,
   maskSpans,
   REDACTED,
 } from './secret-spans.js';
-import { mayHoldSecret } from './secret-triggers.js';
+import { secretCandidates } from './secret-triggers.js';
 
 export { builtinSecretPatterns, type SecretPattern } from './secret-patterns.js';
 
@@ -76,10 +78,10 @@ export class SecretMasker {
       throw invalid('redact.hook must be a function (field, value) => string');
     const withBuiltins = builtins === 'default';
     this.#builtins = withBuiltins
-      ? builtinSecretPatterns.map((p) => compilePattern(p.pattern, p.accept))
+      ? builtinSecretPatterns.map((p) => compilePattern(p.pattern, GroupPlacement.suffix, p.accept))
       : [];
     this.#keyNames = withBuiltins ? new KeyNameMemo() : undefined;
-    this.#patterns = patterns.map((p) => compilePattern(p));
+    this.#patterns = patterns.map((p) => compilePattern(p, GroupPlacement.anywhere));
     this.#hook = hook;
   }
 
@@ -103,8 +105,13 @@ export class SecretMasker {
     let current = value;
     for (let round = 0; round < MASK_ROUNDS_MAX; round++) {
       const spans: number[] = [];
-      if (this.#builtins.length > 0 && current.length >= SECRET_CHARS_MIN && mayHoldSecret(current))
-        for (const pattern of this.#builtins) collectSpans(pattern, current, spans);
+      const candidates =
+        this.#builtins.length > 0 && current.length >= SECRET_CHARS_MIN
+          ? secretCandidates(current)
+          : 0;
+      if (candidates !== 0)
+        for (let i = 0; i < this.#builtins.length; i++)
+          if ((candidates >>> i) & 1) collectSpans(this.#builtins[i]!, current, spans);
       for (const pattern of this.#patterns) collectSpans(pattern, current, spans);
       if (spans.length === 0) break;
       current = maskSpans(current, spans);

@@ -6,23 +6,35 @@
 /** What a secret is replaced by (re-exported by secret-masker.ts, which documents it). */
 export const REDACTED = '[REDACTED]';
 
+/** How a pattern's `secret…` groups are located in a match. */
+export const GroupPlacement = {
+  /** Every `secret…` group ends where the match ends (the built-ins): no `d` flag needed. */
+  suffix: 'suffix',
+  /** Anywhere (caller patterns): located with the `d` flag's indices. */
+  anywhere: 'anywhere',
+} as const;
+export type GroupPlacement = (typeof GroupPlacement)[keyof typeof GroupPlacement];
+
 export interface CompiledPattern {
   readonly regex: RegExp;
   /** Named groups replaced by the mask; none: the whole match is. */
   readonly secretGroups: readonly string[];
+  readonly placement: GroupPlacement;
   readonly accept: ((match: RegExpExecArray) => boolean) | undefined;
 }
 
-/** A private copy of `pattern` with the `g` and `d` flags (and without `y`). */
+/** A private copy of `pattern` with the `g` flag (and `d` where needed; without `y`). */
 export function compilePattern(
   pattern: RegExp,
+  placement: GroupPlacement,
   accept?: (match: RegExpExecArray) => boolean,
 ): CompiledPattern {
-  const flags = [...new Set(`${pattern.flags.replace('y', '')}gd`)].join('');
   const secretGroups = [...pattern.source.matchAll(/\(\?<(secret[A-Za-z0-9_$]*)>/g)].map(
     (m) => m[1]!,
   );
-  return { regex: new RegExp(pattern.source, flags), secretGroups, accept };
+  const wanted = placement === GroupPlacement.anywhere && secretGroups.length > 0 ? 'gd' : 'g';
+  const flags = [...new Set(`${pattern.flags.replace('y', '')}${wanted}`)].join('');
+  return { regex: new RegExp(pattern.source, flags), secretGroups, placement, accept };
 }
 
 /** True when [start, end) lies inside an occurrence of REDACTED in `text`. */
@@ -34,13 +46,36 @@ function insideMask(text: string, start: number, end: number): boolean {
   return false;
 }
 
+/** Appends the [start, end) of each `secret…` group of `match` to `spans`; false if none took part. */
+function groupSpans(pattern: CompiledPattern, match: RegExpExecArray, spans: number[]): boolean {
+  let found = false;
+  if (pattern.placement === GroupPlacement.suffix) {
+    const end = match.index + match[0].length;
+    for (const name of pattern.secretGroups) {
+      const value = match.groups?.[name];
+      if (value === undefined) continue;
+      found = true;
+      if (!insideMask(match.input, end - value.length, end)) spans.push(end - value.length, end);
+    }
+    return found;
+  }
+  const indices = match.indices?.groups;
+  for (const name of pattern.secretGroups) {
+    const span = indices?.[name];
+    if (span === undefined) continue;
+    found = true;
+    if (!insideMask(match.input, span[0], span[1])) spans.push(span[0], span[1]);
+  }
+  return found;
+}
+
 /**
  * Appends to `spans` the [start, end) of every secret `pattern` finds in `text`: its `secret…`
  * groups, or the whole match. A refused or empty match resumes the scan one character later;
  * a span inside an earlier mask is skipped (that keeps masking idempotent).
  */
 export function collectSpans(pattern: CompiledPattern, text: string, spans: number[]): void {
-  const { regex, secretGroups, accept } = pattern;
+  const { regex, accept } = pattern;
   regex.lastIndex = 0;
   for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
     const start = match.index;
@@ -49,15 +84,7 @@ export function collectSpans(pattern: CompiledPattern, text: string, spans: numb
       regex.lastIndex = start + 1;
       continue;
     }
-    const groups = match.indices?.groups;
-    let found = false;
-    for (const name of secretGroups) {
-      const span = groups?.[name];
-      if (span === undefined) continue;
-      found = true;
-      if (!insideMask(text, span[0], span[1])) spans.push(span[0], span[1]);
-    }
-    if (!found && !insideMask(text, start, end)) spans.push(start, end);
+    if (!groupSpans(pattern, match, spans) && !insideMask(text, start, end)) spans.push(start, end);
   }
 }
 
