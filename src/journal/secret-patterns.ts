@@ -14,7 +14,7 @@
 // - `accept`, when present, vets a match; a refused match is skipped and the scan resumes one
 //   character after its start.
 import { Buffer } from 'node:buffer';
-import { namesSecret } from './secret-key-names.js';
+import { KeyNameMemo } from './secret-key-names.js';
 
 export interface SecretPattern {
   readonly name: string;
@@ -29,8 +29,10 @@ const keyword = `(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|acce
 const keyQuote = String.raw`(?:\\?["'])?`;
 const urlAuthority = String.raw`:\\?/\\?/[^\s:/"']{0,256}:`;
 
+/** Keys found in text repeat as much as attribute keys do (bounded, see KeyNameMemo). */
+const textKeys = new KeyNameMemo();
 function keyOf(match: RegExpExecArray): boolean {
-  return namesSecret(match.groups?.key ?? '');
+  return textKeys.namesSecret(match.groups?.key ?? '');
 }
 
 /** Bearer tokens are opaque; a bare English word after "bearer" is not one. */
