@@ -1,5 +1,6 @@
-// The built-in secret patterns, in the order the masker applies them (docs/masking.md has the
-// table: what each matches, what it keeps, its known misses). Contract of every entry:
+// The built-in secret patterns (docs/masking.md has the table: what each matches, what it keeps,
+// its known misses). All run on the same text; an entry's index is its bit in
+// secret-triggers.ts. Contract of every entry:
 // - `pattern` has the `g` flag. Only its named groups whose names start with `secret` are
 //   replaced by the mask (the context around them stays readable); a pattern without such a
 //   group, or a match in which none took part, is replaced whole. A `secret…` group always ends
@@ -9,7 +10,7 @@
 //   runs a pattern only when one of its triggers fires); a new pattern needs one there.
 // - linear time: every match starts at a literal anchor, runs of one character class are either
 //   bounded or end at a character the class excludes, and tokens carry a left boundary so a
-//   long run is tried from its first character only (test/journal/secret-masker.test.ts times
+//   long run is tried from its first character only (test/journal/secret-patterns.test.ts times
 //   each pattern on adversarial 64 KiB inputs).
 // - `accept`, when present, vets a match; a refused match is skipped and the scan resumes one
 //   character after its start.
@@ -47,7 +48,7 @@ function basicCredentials(match: RegExpExecArray): boolean {
   return decoded.includes(':') && !/[\u0000-\u001f\u007f\ufffd]/.test(decoded);
 }
 
-/** Luhn checksum of the digits of the match. */
+/** Luhn checksum over the digits of `text` (other characters are skipped). */
 export function luhnValid(text: string): boolean {
   let sum = 0;
   let double = false;
