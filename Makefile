@@ -69,6 +69,7 @@ bench: build $(PEERS_STAMP)
 	node dist/test/bench/checkpoint-bench.js
 	node dist/test/bench/snapshot-bench.js
 	node dist/test/bench/codec-bench.js
+	node dist/test/bench/masking-bench.js
 	node dist/test/bench/compare/compare-bench.js docs/benchmarks.md
 
 # Only the comparison. BENCH_RUNS=1 BENCH_W3=100000 make bench-compare for a quick look

@@ -134,8 +134,9 @@ export class WalValidationError extends WalError {
   constructor(
     code: typeof ErrorCode.invalidArgument | typeof ErrorCode.limitExceeded,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(code, message);
+    super(code, message, options);
   }
 }
 
