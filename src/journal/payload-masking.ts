@@ -11,14 +11,19 @@ export interface Masker {
   attribute(key: string, value: string): string;
 }
 
-export function maskPayload<P extends object>(fields: FieldTable, payload: P, masker: Masker): P {
+export function maskPayload<P extends object>(
+  fields: FieldTable,
+  payload: P,
+  masker: Masker,
+  prefix?: string,
+): P {
   let out: Record<string, unknown> | undefined;
   const named = payload as Record<string, unknown>;
   for (const field of fields) {
     const value = named[field.name];
     if (value === undefined) continue;
     let masked: unknown = value;
-    if (field.type === 'text') masked = masker.text(field.name, value as string);
+    if (field.type === 'text') masked = masker.text(prefix ? `${prefix}.${field.name}` : field.name, value as string);
     else if (field.type === 'attributes') masked = maskAttributes(value as Record<string, string>, masker);
     else if (field.type === 'document') masked = maskDocument(value as DocumentValue, field.name, masker);
     if (masked !== value) {

@@ -40,6 +40,11 @@ export interface RecordKind<P extends object = object> {
   readonly fields: FieldTable;
   /** A sentence for docs and `--help`: what the record says. */
   readonly summary: string;
+  /**
+   * How the masker's hook names this kind's free-text fields: `<prefix>.<field>` ('progress.
+   * message', 'cancel.reason', 'step.error'); without one, the field name alone ('output').
+   */
+  readonly maskPrefix?: string;
   /** The execution the record is about (undefined for cleanups, erasures). */
   executionIdOf(payload: P): string | undefined;
   /** The state-machine event the payload is (undefined: not an execution transition). */

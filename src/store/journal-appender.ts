@@ -36,7 +36,7 @@ export class JournalAppender {
   }
 
   async append<P extends object>(kind: RecordKind<P>, payload: P): Promise<number> {
-    const masked = this.#masker ? maskPayload(kind.fields, payload, this.#masker) : payload;
+    const masked = this.#masker ? maskPayload(kind.fields, payload, this.#masker, kind.maskPrefix) : payload;
     // A masker hook may return a longer value: the limits hold for what is written.
     if (masked !== payload) checkFields(kind.fields, masked);
     await this.#guard?.beforeWrite(this.#state);

@@ -11,6 +11,7 @@ export const cancelledKind: RecordKind<CancelledPayload> = {
   name: 'cancelled',
   type: RecordType.executionCancelled,
   summary: 'an execution was cancelled (queued or running), by whom and why',
+  maskPrefix: 'cancel',
   fields: [
     req('executionId', 'id'),
     req('actionId', 'id'),

@@ -9,6 +9,7 @@ export const cleanupKind: RecordKind<CleanupPayload> = {
   name: 'cleanup',
   type: RecordType.cleanupExecuted,
   summary: 'a cleanup ran (scanner, resource, action, outcome)',
+  maskPrefix: 'cleanup',
   fields: [
     req('scannerId', 'id'),
     req('resourceId', 'id'),

@@ -12,6 +12,7 @@ export const erasedKind: RecordKind<ErasedPayload> = {
   name: 'erased',
   type: RecordType.executionsErased,
   summary: 'executions were deleted (by id, or every ended one matching a filter)',
+  maskPrefix: 'erase',
   fields: [
     req('erasedAt', 'time'),
     opt('executionIds', 'ids'),

@@ -13,6 +13,7 @@ export const progressKind: RecordKind<ProgressPayload> = {
   name: 'progress',
   type: RecordType.executionProgress,
   summary: 'a running execution reported its progress (percent, message, step)',
+  maskPrefix: 'progress',
   fields: [
     req('executionId', 'id'),
     req('percent', 'percent'),

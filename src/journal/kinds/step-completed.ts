@@ -13,6 +13,7 @@ export const stepCompletedKind: RecordKind<StepCompletedPayload> = {
   name: 'step-completed',
   type: RecordType.stepCompleted,
   summary: 'a named step of a running execution ended (status, duration, error)',
+  maskPrefix: 'step',
   fields: [
     req('executionId', 'id'),
     req('stepId', 'id'),
