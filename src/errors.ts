@@ -155,7 +155,10 @@ export class WalStateError extends WalError {
     const code = state === 'unknown' ? ErrorCode.unknownExecution : ErrorCode.illegalTransition;
     const where =
       state === 'unknown' ? 'the journal does not know it' : `it is ${state.replace('_', ' ')}`;
-    const allowed = legal.length > 0 ? `; legal now: ${legal.join(', ')}` : '; nothing more may be recorded for it';
+    const allowed =
+      legal.length > 0
+        ? `; legal now: ${legal.join(', ')}`
+        : '; nothing more may be recorded for it';
     super(
       code,
       `cannot record '${event}' for execution ${executionId}: ${where}${allowed} (docs/lifecycle.md)`,

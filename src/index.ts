@@ -73,7 +73,12 @@ export {
   SKETCH_MAX_BINS,
   SKETCH_RELATIVE_ACCURACY,
 } from './journal/quantile-sketch.js';
-export { builtinSecretPatterns, REDACTED, type RedactOptions, SecretMasker } from './journal/secret-masker.js';
+export {
+  builtinSecretPatterns,
+  REDACTED,
+  type RedactOptions,
+  SecretMasker,
+} from './journal/secret-masker.js';
 export { WalStore } from './store/wal-store.js';
 export type * from './store/store-options.js';
 export type { ExecutionPage, ListFilter } from './store/execution-listing.js';

@@ -29,7 +29,9 @@ const expected = JSON.parse(readFileSync(join(fixtureDir, 'expected.json'), 'utf
 
 /** expected.json's plain JSON back to values ({ $bytes: hex } is a byte string). */
 function revive(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value), (_key, v) => (v && typeof v === 'object' && '$bytes' in v ? Buffer.from(v.$bytes, 'hex') : v));
+  return JSON.parse(JSON.stringify(value), (_key, v) =>
+    v && typeof v === 'object' && '$bytes' in v ? Buffer.from(v.$bytes, 'hex') : v,
+  );
 }
 
 describe(`fixtures/kinds/${KIND_FIXTURE}`, () => {
@@ -37,12 +39,17 @@ describe(`fixtures/kinds/${KIND_FIXTURE}`, () => {
     const out = tempDir('kinds');
     writeKindFixtures(out);
     for (const name of ['0000000000000001.wal', 'expected.json']) {
-      expect(readFileSync(join(out, KIND_FIXTURE, name)).equals(readFileSync(join(fixtureDir, name))), name).toBe(true);
+      expect(
+        readFileSync(join(out, KIND_FIXTURE, name)).equals(readFileSync(join(fixtureDir, name))),
+        name,
+      ).toBe(true);
     }
   });
 
   it('holds a record of every kind the registry knows', () => {
-    expect(new Set(expected.frames.map((f) => f.kind))).toEqual(new Set(recordKinds.map((k) => k.name)));
+    expect(new Set(expected.frames.map((f) => f.kind))).toEqual(
+      new Set(recordKinds.map((k) => k.name)),
+    );
   });
 
   it('decodes every record to the payload written beside it', () => {
@@ -63,12 +70,18 @@ describe(`fixtures/kinds/${KIND_FIXTURE}`, () => {
     const store = await WalStore.open(dir, { readOnly: true });
     const j = expected.journal;
     expect(store.lastLsn).toBe(j.lastLsn);
-    for (const [id, state] of Object.entries(j.states)) expect(store.executionState(id), id).toBe(state);
+    for (const [id, state] of Object.entries(j.states))
+      expect(store.executionState(id), id).toBe(state);
     expect(store.actionStats('deploy')).toMatchObject(j.deploy);
     expect(store.actionStats('scan')).toMatchObject(j.scan);
-    expect(store.recentActionExecutions(10).map((r) => r.executionId)).toEqual(j.recentExecutionIds);
+    expect(store.recentActionExecutions(10).map((r) => r.executionId)).toEqual(
+      j.recentExecutionIds,
+    );
     expect(await store.getExecution('ex-3')).toBeUndefined();
-    expect((await store.getExecution('ex-1'))?.attempts.map((a) => a.status)).toEqual(['failed', 'succeeded']);
+    expect((await store.getExecution('ex-1'))?.attempts.map((a) => a.status)).toEqual([
+      'failed',
+      'succeeded',
+    ]);
     await store.close();
     expect(verifyJournal(fixtureDir).corrupt).toBe(false);
   });
@@ -91,14 +104,27 @@ describe('docs/format.md#journal-records', () => {
   it('lists every kind with its type, class and field table as the registry declares them', () => {
     const doc = readFileSync(join(root, 'docs', 'format.md'), 'utf8');
     const block = /<!-- kinds: [^>]+ -->\n([\s\S]*?)<!-- \/kinds -->/.exec(doc)?.[1] ?? '';
-    const rows = block.trim().split('\n').slice(2).map((line) => line.split('|').slice(1, -1).map((c) => c.trim()));
-    expect(rows.map((r) => Number(r[0]))).toEqual(recordKinds.map((k) => k.type).sort((a, b) => a - b));
+    const rows = block
+      .trim()
+      .split('\n')
+      .slice(2)
+      .map((line) =>
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
+    expect(rows.map((r) => Number(r[0]))).toEqual(
+      recordKinds.map((k) => k.type).sort((a, b) => a - b),
+    );
     for (const row of rows) {
       const kind = recordKinds.find((k) => k.type === Number(row[0]))!;
       expect(row[1], `type ${row[0]}`).toBe(`\`${kind.name}\``);
       expect(row[2]).toBe(kind.type >= 128 ? 'ancillary' : 'critical');
       const fields = [...row[3]!.matchAll(/`(\w+)`(\?)?/g)].map((m) => `${m[1]}${m[2] ?? ''}`);
-      expect(fields, kind.name).toEqual(kind.fields.map((f) => `${f.name}${f.required ? '' : '?'}`));
+      expect(fields, kind.name).toEqual(
+        kind.fields.map((f) => `${f.name}${f.required ? '' : '?'}`),
+      );
     }
   });
 });

@@ -13,7 +13,17 @@ import {
   type TimeFormat,
 } from './output.js';
 
-const TIME_FIELDS = ['at', 'queuedAt', 'startedAt', 'completedAt', 'executedAt', 'cancelledAt', 'erasedAt', 'retryAt', 'before'] as const;
+const TIME_FIELDS = [
+  'at',
+  'queuedAt',
+  'startedAt',
+  'completedAt',
+  'executedAt',
+  'cancelledAt',
+  'erasedAt',
+  'retryAt',
+  'before',
+] as const;
 
 /** A copy of `entry` with its time fields in `format` (raw: epoch ms, as the API returns). */
 export function withTimes(
@@ -35,8 +45,10 @@ export function defaultTimeFormat(output: string): TimeFormat {
   return output === 'json' || output === 'jsonl' ? 'raw' : 'iso';
 }
 
-const text = (pick: (e: FlatHistoryEntry) => unknown): Column<HistoryEntry>['value'] => (e) =>
-  pick(flatEntry(e));
+const text =
+  (pick: (e: FlatHistoryEntry) => unknown): Column<HistoryEntry>['value'] =>
+  (e) =>
+    pick(flatEntry(e));
 
 function status(entry: HistoryEntry): string | undefined {
   const e = flatEntry(entry);
@@ -50,7 +62,13 @@ function status(entry: HistoryEntry): string | undefined {
 const detail = (e: HistoryEntry): string => entryDetail(e);
 
 const machine = (name: keyof FlatHistoryEntry & string, kind: Column<HistoryEntry>['kind']) =>
-  ({ header: name, name, kind, value: (e) => flatEntry(e)[name], in: ['csv'] }) satisfies Column<HistoryEntry>;
+  ({
+    header: name,
+    name,
+    kind,
+    value: (e) => flatEntry(e)[name],
+    in: ['csv'],
+  }) satisfies Column<HistoryEntry>;
 
 /** The columns: a streamed table for people, every field for CSV. */
 export const historyColumns: readonly Column<HistoryEntry>[] = [

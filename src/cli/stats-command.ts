@@ -51,7 +51,11 @@ export async function statsCommand(
         ...(until === undefined ? {} : { until }),
         ...(source === undefined ? {} : { source }),
       };
-      const result = await statsFromHistory((f) => store.history(f), filter, store.diskUsage().oldestLsn);
+      const result = await statsFromHistory(
+        (f) => store.history(f),
+        filter,
+        store.diskUsage().oldestLsn,
+      );
       rows = result.actions;
       if (options.action)
         rows = [

@@ -84,7 +84,8 @@ export class ActionStatsAccumulator {
       byStatus: { ...fresh.byStatus, ...state.byStatus },
       metricsTotals: { ...state.metricsTotals },
       // Checkpoints from before the lifecycle: every end had a duration.
-      durationCount: state.durationCount ?? executionStatuses.reduce((n, s) => n + (state.byStatus[s] ?? 0), 0),
+      durationCount:
+        state.durationCount ?? executionStatuses.reduce((n, s) => n + (state.byStatus[s] ?? 0), 0),
       finalByStatus: { ...fresh.finalByStatus, ...state.finalByStatus },
     } as Required<ActionStatsState>;
     acc.#sketch = QuantileSketch.fromState(state.sketch);

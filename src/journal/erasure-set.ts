@@ -51,10 +51,20 @@ export class ErasureSet {
   }
 }
 
-export function matchesFilter(filter: Omit<EraseFilter, 'lsn'> & { lsn?: number }, subject: ErasureSubject): boolean {
-  if (filter.lsn !== undefined && (subject.firstLsn === undefined || subject.firstLsn >= filter.lsn)) return false;
+export function matchesFilter(
+  filter: Omit<EraseFilter, 'lsn'> & { lsn?: number },
+  subject: ErasureSubject,
+): boolean {
+  if (
+    filter.lsn !== undefined &&
+    (subject.firstLsn === undefined || subject.firstLsn >= filter.lsn)
+  )
+    return false;
   if (filter.actionId !== undefined && subject.actionId !== filter.actionId) return false;
-  if (filter.before !== undefined && (subject.firstAt === undefined || subject.firstAt >= filter.before))
+  if (
+    filter.before !== undefined &&
+    (subject.firstAt === undefined || subject.firstAt >= filter.before)
+  )
     return false;
   if (filter.attributes !== undefined) {
     for (const [key, value] of Object.entries(filter.attributes)) {

@@ -102,8 +102,18 @@ export class ExecutionDetailBuilder {
     detail.queuedAt = p.queuedAt;
     detail.priority = p.priority ?? 0;
     detail.maxAttempts = p.maxAttempts ?? 1;
-    const optional = ['requestId', 'approvalId', 'attributes', 'queueTimeoutMs', 'executionTimeoutMs', 'idempotencyKey', 'requeuedFrom', 'request'] as const;
-    for (const key of optional) if (p[key] !== undefined) (detail as unknown as Record<string, unknown>)[key] = p[key];
+    const optional = [
+      'requestId',
+      'approvalId',
+      'attributes',
+      'queueTimeoutMs',
+      'executionTimeoutMs',
+      'idempotencyKey',
+      'requeuedFrom',
+      'request',
+    ] as const;
+    for (const key of optional)
+      if (p[key] !== undefined) (detail as unknown as Record<string, unknown>)[key] = p[key];
     this.#updatedAt = p.queuedAt;
   }
 
@@ -148,12 +158,17 @@ export class ExecutionDetailBuilder {
   #completed(detail: ExecutionDetail, p: CompletedPayload): void {
     if (detail.actionId === '') detail.actionId = p.actionId;
     if (detail.source === '' && p.source !== undefined) detail.source = p.source;
-    if (detail.executionType === '' && p.executionType !== undefined) detail.executionType = p.executionType;
+    if (detail.executionType === '' && p.executionType !== undefined)
+      detail.executionType = p.executionType;
     let attempt: AttemptDetail | undefined = detail.attempts.at(-1);
     const queuedEnd = p.timedOut === 'queue';
-    if (!queuedEnd && (!attempt || attempt.status !== 'running')) {
+    if (!queuedEnd && attempt?.status !== 'running') {
       // A one-shot report: the attempt is known only from its end.
-      attempt = { attempt: (attempt?.attempt ?? 0) + 1, startedAt: p.completedAt - p.durationMs, status: 'running' };
+      attempt = {
+        attempt: (attempt?.attempt ?? 0) + 1,
+        startedAt: p.completedAt - p.durationMs,
+        status: 'running',
+      };
       detail.attempts.push(attempt);
     }
     if (attempt && !queuedEnd) {
@@ -168,7 +183,10 @@ export class ExecutionDetailBuilder {
     }
     if (p.timedOut !== undefined) detail.timedOut = p.timedOut;
     if (p.retryAt === undefined) {
-      const outcome: NonNullable<ExecutionDetail['outcome']> = { status: p.status, at: p.completedAt };
+      const outcome: NonNullable<ExecutionDetail['outcome']> = {
+        status: p.status,
+        at: p.completedAt,
+      };
       if (!queuedEnd) outcome.durationMs = p.durationMs;
       if (p.output !== undefined) outcome.output = p.output;
       if (p.error !== undefined) outcome.error = p.error;
@@ -188,7 +206,10 @@ export class ExecutionDetailBuilder {
     detail.cancelledAt = p.cancelledAt;
     if (p.actor !== undefined) detail.cancelledBy = p.actor;
     if (p.reason !== undefined) detail.cancelReason = p.reason;
-    const outcome: NonNullable<ExecutionDetail['outcome']> = { status: 'cancelled', at: p.cancelledAt };
+    const outcome: NonNullable<ExecutionDetail['outcome']> = {
+      status: 'cancelled',
+      at: p.cancelledAt,
+    };
     if (p.durationMs !== undefined) outcome.durationMs = p.durationMs;
     if (p.reason !== undefined) outcome.error = p.reason;
     detail.outcome = outcome;
@@ -219,7 +240,8 @@ export class ExecutionDetailBuilder {
     const summary: ExecutionSummary = {
       executionId: detail.executionId,
       actionId: detail.actionId,
-      status: detail.status === 'running' && runningAs === 'interrupted' ? 'interrupted' : detail.status,
+      status:
+        detail.status === 'running' && runningAs === 'interrupted' ? 'interrupted' : detail.status,
       source: detail.source,
       firstLsn: detail.firstLsn,
       lastLsn: detail.lastLsn,
@@ -237,7 +259,10 @@ export class ExecutionDetailBuilder {
 }
 
 /** The detail of a live execution from memory alone (its newest progress and attempts only). */
-export function liveDetail(live: LiveExecution, status: ExecutionDetail['status']): ExecutionDetail {
+export function liveDetail(
+  live: LiveExecution,
+  status: ExecutionDetail['status'],
+): ExecutionDetail {
   const detail: ExecutionDetail = {
     executionId: live.executionId,
     actionId: live.actionId,
@@ -249,7 +274,11 @@ export function liveDetail(live: LiveExecution, status: ExecutionDetail['status'
     firstLsn: live.firstLsn,
     lastLsn: live.lastLsn,
     attempts: live.attempts.map((a) => {
-      const out: AttemptDetail = { attempt: a.attempt, startedAt: a.startedAt, status: a.status ?? 'running' };
+      const out: AttemptDetail = {
+        attempt: a.attempt,
+        startedAt: a.startedAt,
+        status: a.status ?? 'running',
+      };
       if (a.completedAt !== undefined) out.completedAt = a.completedAt;
       if (a.durationMs !== undefined) out.durationMs = a.durationMs;
       if (a.error !== undefined) out.error = a.error;
@@ -262,11 +291,22 @@ export function liveDetail(live: LiveExecution, status: ExecutionDetail['status'
     const last = detail.attempts.at(-1);
     if (last?.status === 'running') last.status = 'interrupted';
   }
-  const optional = ['requestId', 'approvalId', 'attributes', 'queueTimeoutMs', 'executionTimeoutMs', 'idempotencyKey', 'requeuedFrom', 'request', 'queuedAt', 'percent'] as const;
+  const optional = [
+    'requestId',
+    'approvalId',
+    'attributes',
+    'queueTimeoutMs',
+    'executionTimeoutMs',
+    'idempotencyKey',
+    'requeuedFrom',
+    'request',
+    'queuedAt',
+    'percent',
+  ] as const;
   for (const key of optional) {
     const value = live[key];
-    if (value !== undefined) (detail as unknown as Record<string, unknown>)[key] = structuredClone(value);
+    if (value !== undefined)
+      (detail as unknown as Record<string, unknown>)[key] = structuredClone(value);
   }
   return detail;
 }
-

@@ -69,7 +69,12 @@ export function closeAttempt(
 }
 
 /** A new attempt of `live` started (the previous one, if never ended, was interrupted). */
-export function openAttempt(live: LiveExecution, attempt: number, lsn: number, startedAt: number): void {
+export function openAttempt(
+  live: LiveExecution,
+  attempt: number,
+  lsn: number,
+  startedAt: number,
+): void {
   closeAttempt(live, 'interrupted', startedAt, undefined, undefined);
   live.attempts.push({ attempt, startLsn: lsn, startedAt });
   if (live.attempts.length > ATTEMPTS_KEPT) live.attempts.shift();

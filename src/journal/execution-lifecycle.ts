@@ -21,7 +21,12 @@ export type LifecycleState = (typeof lifecycleStates)[number];
 export type LifecyclePlace = LifecycleState | 'unknown' | 'erased';
 export const lifecyclePlaces: readonly LifecyclePlace[] = ['unknown', ...lifecycleStates, 'erased'];
 
-export const terminalStates: readonly LifecycleState[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
+export const terminalStates: readonly LifecycleState[] = [
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+];
 
 export function isTerminal(state: LifecyclePlace): boolean {
   return (terminalStates as readonly string[]).includes(state);
@@ -91,7 +96,10 @@ export const transitions: Readonly<Record<LifecyclePlace, Row>> = {
 };
 
 /** The state `event` leads to from `from`, or undefined when it is illegal. */
-export function nextState(from: LifecyclePlace, event: LifecycleEvent): LifecycleState | 'erased' | undefined {
+export function nextState(
+  from: LifecyclePlace,
+  event: LifecycleEvent,
+): LifecycleState | 'erased' | undefined {
   return transitions[from][event];
 }
 

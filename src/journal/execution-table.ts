@@ -164,7 +164,10 @@ export class ExecutionTable {
 
 /** A fresh live entry for an execution first seen by `firstLsn` at `firstAt`. */
 export function newLiveExecution(
-  fields: Pick<LiveExecution, 'executionId' | 'actionId' | 'status' | 'firstLsn' | 'firstAt' | 'source' | 'executionType'>,
+  fields: Pick<
+    LiveExecution,
+    'executionId' | 'actionId' | 'status' | 'firstLsn' | 'firstAt' | 'source' | 'executionType'
+  >,
   progressEntries: number,
 ): LiveExecution {
   return {

@@ -22,17 +22,30 @@ export function utf8Bytes(text: string, limit = 0): number {
 }
 
 /** A string of at most `limit` UTF-8 bytes, well-formed (a lone surrogate would not round-trip). */
-export function checkString(field: string, value: unknown, limit: number, empty: 'allowed' | 'refused'): string {
+export function checkString(
+  field: string,
+  value: unknown,
+  limit: number,
+  empty: 'allowed' | 'refused',
+): string {
   if (typeof value !== 'string') invalid(`${field} must be a string, got ${typeof value}`);
   if (empty === 'refused' && value.length === 0) invalid(`${field} must be a non-empty string`);
   if (utf8Bytes(value, limit) > limit)
     tooLarge(`${field} is ${utf8Bytes(value)} bytes, more than the limit of ${limit}`);
   if (!value.isWellFormed())
-    invalid(`${field} holds a lone UTF-16 surrogate, which cannot be stored; send well-formed text`);
+    invalid(
+      `${field} holds a lone UTF-16 surrogate, which cannot be stored; send well-formed text`,
+    );
   return value;
 }
 
-export function checkNumber(field: string, value: unknown, min: number, max: number, what: string): number {
+export function checkNumber(
+  field: string,
+  value: unknown,
+  min: number,
+  max: number,
+  what: string,
+): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
     invalid(`${field} must be ${what} from ${min} to ${max}, got ${describe(value)}`);
   return value;
@@ -114,14 +127,18 @@ function checkMap(field: FieldSpec, value: unknown): void {
     invalid(`${name} must be an object`);
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > defaults.maxMapEntries)
-    tooLarge(`${name} has ${entries.length} entries, more than the limit of ${defaults.maxMapEntries}`);
+    tooLarge(
+      `${name} has ${entries.length} entries, more than the limit of ${defaults.maxMapEntries}`,
+    );
   for (const [key, item] of entries) {
     if (key.length === 0) invalid(`${name} has an empty key`);
     checkString(`${name} key '${key.slice(0, 40)}'`, key, defaults.maxMapItemBytes, 'refused');
     // msgpack readers rename it and plain objects turn it into the prototype: it would be lost.
     if (key === '__proto__') invalid(`${name} key '__proto__' is reserved; use another key`);
-    if (field.type === 'attributes') checkString(`${name}.${key}`, item, defaults.maxMapItemBytes, 'allowed');
-    else checkNumber(`${name}.${key}`, item, -Number.MAX_VALUE, Number.MAX_VALUE, 'a finite number');
+    if (field.type === 'attributes')
+      checkString(`${name}.${key}`, item, defaults.maxMapItemBytes, 'allowed');
+    else
+      checkNumber(`${name}.${key}`, item, -Number.MAX_VALUE, Number.MAX_VALUE, 'a finite number');
   }
 }
 
@@ -148,7 +165,9 @@ function checkDocument(name: string, value: unknown): void {
       return;
     }
     if (Array.isArray(item)) {
-      item.forEach((element, i) => visit(element, depth + 1, `${path}[${i}]`));
+      item.forEach((element, i) => {
+        visit(element, depth + 1, `${path}[${i}]`);
+      });
       return;
     }
     const proto = typeof item === 'object' ? Object.getPrototypeOf(item) : undefined;

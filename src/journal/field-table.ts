@@ -105,7 +105,8 @@ export function invalidPayload(place: RecordPlace, what: string): WalError {
  * or WAL_UNSUPPORTED for a code newer than this version knows.
  */
 export function fromWire<T>(fields: FieldTable, place: RecordPlace, value: unknown): T {
-  if (typeof value !== 'object' || value === null) throw invalidPayload(place, 'not a map or array');
+  if (typeof value !== 'object' || value === null)
+    throw invalidPayload(place, 'not a map or array');
   const positional = Array.isArray(value);
   const out: Record<string, unknown> = {};
   for (let i = 0; i < fields.length; i++) {
@@ -165,7 +166,8 @@ function decodeMap(field: FieldSpec, place: RecordPlace, raw: unknown): Record<s
   // msgpackr never decodes a `__proto__` key (it renames it), and writers refuse one.
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(raw)) {
-    if (typeof item !== wanted) throw invalidPayload(place, `${field.name}.${key} is not a ${wanted}`);
+    if (typeof item !== wanted)
+      throw invalidPayload(place, `${field.name}.${key} is not a ${wanted}`);
     out[key] = item;
   }
   return out;

@@ -48,12 +48,17 @@ export class GroupStatsTable {
   }
 
   restore(states: readonly ActionStatsState[]): void {
-    for (const state of states) this.#groups.set(state.actionId, ActionStatsAccumulator.fromState(state));
+    for (const state of states)
+      this.#groups.set(state.actionId, ActionStatsAccumulator.fromState(state));
   }
 }
 
 /** The value an execution has for a grouping ('' when it has none). */
-export function groupValue(key: string, source: string, attributes: Record<string, string> | undefined): string {
+export function groupValue(
+  key: string,
+  source: string,
+  attributes: Record<string, string> | undefined,
+): string {
   if (key === 'source') return source;
   return attributes?.[key.slice('attr:'.length)] ?? '';
 }

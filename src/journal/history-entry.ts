@@ -3,12 +3,7 @@
 // execution carry what the history knows of it from its earlier records (source, attributes,
 // attempt), so each line stands alone. Starts never ended follow the last record once more as
 // `interrupted` (or `in-flight` beside a live writer) entries.
-import type {
-  DocumentValue,
-  ExecutionStatus,
-  StepStatus,
-  TimeoutKind,
-} from './journal-records.js';
+import type { DocumentValue, ExecutionStatus, StepStatus, TimeoutKind } from './journal-records.js';
 
 interface Base {
   lsn: number;

@@ -68,11 +68,14 @@ export function checkHistoryFilter(filter: HistoryFilter): void {
     if (f[key] !== undefined && typeof f[key] !== 'string') invalid(`${key} must be a string`);
   }
   if (f.status !== undefined && !executionStatuses.includes(f.status as ExecutionStatus))
-    invalid(`status must be one of ${executionStatuses.join(', ')}, got ${JSON.stringify(f.status)}`);
+    invalid(
+      `status must be one of ${executionStatuses.join(', ')}, got ${JSON.stringify(f.status)}`,
+    );
   if (f.kinds !== undefined) {
     if (!Array.isArray(f.kinds)) invalid('kinds must be a list of history kinds');
     for (const kind of f.kinds) {
-      if (!historyKinds.includes(kind)) invalid(`kinds has '${String(kind)}'; kinds: ${historyKinds.join(', ')}`);
+      if (!historyKinds.includes(kind))
+        invalid(`kinds has '${String(kind)}'; kinds: ${historyKinds.join(', ')}`);
     }
   }
   if (f.attributes !== undefined) {

@@ -32,7 +32,8 @@ export class HistoryJoin {
       const next = kind.join(record.lsn, payload, known);
       this.#open.delete(id);
       if (next) {
-        if (this.#open.size >= this.capacity) this.#open.delete(this.#open.keys().next().value as string);
+        if (this.#open.size >= this.capacity)
+          this.#open.delete(this.#open.keys().next().value as string);
         this.#open.set(id, next);
       }
       if (entry && this.#hidden(id, entry, known ?? next)) return undefined;

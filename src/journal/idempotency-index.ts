@@ -41,7 +41,8 @@ export class IdempotencyIndex {
 
   /** Forgets every key that points at `executionId` (it was erased). */
   forgetExecution(executionId: string): void {
-    for (const [id, entry] of this.#entries) if (entry.executionId === executionId) this.#entries.delete(id);
+    for (const [id, entry] of this.#entries)
+      if (entry.executionId === executionId) this.#entries.delete(id);
   }
 
   /** Oldest first, for checkpoints. */

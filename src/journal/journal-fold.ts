@@ -17,7 +17,12 @@ export function applyRecord(state: JournalState, record: RawRecord): void {
   applyPayload(state, record.lsn, decoded.kind, decoded.payload);
 }
 
-export function applyPayload<P extends object>(state: JournalState, lsn: number, kind: RecordKind<P>, payload: P): void {
+export function applyPayload<P extends object>(
+  state: JournalState,
+  lsn: number,
+  kind: RecordKind<P>,
+  payload: P,
+): void {
   state.counters.records += 1;
   state.lastLsn = lsn;
   kind.fold(state, lsn, payload);

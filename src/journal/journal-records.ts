@@ -53,7 +53,12 @@ export const timeoutKinds: readonly TimeoutKind[] = ['queue', 'execution'];
 
 /** A step's outcome: the statuses an attempt can end with, but 'interrupted'. */
 export type StepStatus = Exclude<ExecutionStatus, 'interrupted'>;
-export const stepStatuses: readonly StepStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
+export const stepStatuses: readonly StepStatus[] = [
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+];
 
 /** A structured value (the action request): msgpack-able plain data, bounded. */
 export type DocumentValue =

@@ -13,7 +13,12 @@ import {
 } from './execution-table.js';
 import type { IdempotencyEntry } from './idempotency-index.js';
 import type { StartedPayload } from './journal-records.js';
-import { emptyCounters, type JournalCounters, type JournalLimits, JournalState } from './journal-state.js';
+import {
+  emptyCounters,
+  type JournalCounters,
+  type JournalLimits,
+  JournalState,
+} from './journal-state.js';
 import type { ActionExecutionRecord, CleanupRecord } from './journal-types.js';
 import { RingBuffer } from './ring-buffer.js';
 
@@ -119,7 +124,8 @@ export function restoreState(
   const historyGrew =
     capacity > 0
       ? capacity < limits.maxHistoryEntries && (snapshot.historyEvicted ?? 0) > 0
-      : snapshot.executions.length < limits.maxHistoryEntries && state.counters.completions > snapshot.executions.length;
+      : snapshot.executions.length < limits.maxHistoryEntries &&
+        state.counters.completions > snapshot.executions.length;
   return {
     state,
     gaps: { historyGrew, missingGroups: [...state.groups.keys()].filter((key) => !kept.has(key)) },

@@ -115,7 +115,8 @@ export class JournalState {
     const targets: ActionStatsAccumulator[] = [];
     const action = this.statsFor(actionId);
     if (action) targets.push(action);
-    for (const [key, table] of this.groups) targets.push(table.of(groupValue(key, source, attributes)));
+    for (const [key, table] of this.groups)
+      targets.push(table.of(groupValue(key, source, attributes)));
     return targets;
   }
 

@@ -1,11 +1,6 @@
 // The public shapes the journal answers with (docs/api.md). Times are epoch milliseconds.
 import type { LifecycleState } from './execution-lifecycle.js';
-import type {
-  DocumentValue,
-  ExecutionStatus,
-  StepStatus,
-  TimeoutKind,
-} from './journal-records.js';
+import type { DocumentValue, ExecutionStatus, StepStatus, TimeoutKind } from './journal-records.js';
 
 /** One ended attempt (or an execution that ended while queued), as the history rings hold it. */
 export interface ActionExecutionRecord {
@@ -148,7 +143,13 @@ export interface ExecutionDetail {
   progress: ProgressUpdate[];
   percent?: number;
   /** The final attempt's outcome, once ended. */
-  outcome?: { status: ExecutionStatus; at: number; output?: string; error?: string; durationMs?: number };
+  outcome?: {
+    status: ExecutionStatus;
+    at: number;
+    output?: string;
+    error?: string;
+    durationMs?: number;
+  };
   cancelledBy?: string;
   cancelReason?: string;
   cancelledAt?: number;

@@ -23,9 +23,12 @@ export function maskPayload<P extends object>(
     const value = named[field.name];
     if (value === undefined) continue;
     let masked: unknown = value;
-    if (field.type === 'text') masked = masker.text(prefix ? `${prefix}.${field.name}` : field.name, value as string);
-    else if (field.type === 'attributes') masked = maskAttributes(value as Record<string, string>, masker);
-    else if (field.type === 'document') masked = maskDocument(value as DocumentValue, field.name, masker);
+    if (field.type === 'text')
+      masked = masker.text(prefix ? `${prefix}.${field.name}` : field.name, value as string);
+    else if (field.type === 'attributes')
+      masked = maskAttributes(value as Record<string, string>, masker);
+    else if (field.type === 'document')
+      masked = maskDocument(value as DocumentValue, field.name, masker);
     if (masked !== value) {
       out ??= { ...named };
       out[field.name] = masked;
@@ -34,7 +37,10 @@ export function maskPayload<P extends object>(
   return (out ?? payload) as P;
 }
 
-function maskAttributes(attributes: Record<string, string>, masker: Masker): Record<string, string> {
+function maskAttributes(
+  attributes: Record<string, string>,
+  masker: Masker,
+): Record<string, string> {
   let out: Record<string, string> | undefined;
   for (const [key, value] of Object.entries(attributes)) {
     const masked = masker.attribute(key, value);
@@ -64,7 +70,9 @@ function maskDocument(value: DocumentValue, path: string, masker: Masker): Docum
   for (const [key, item] of Object.entries(value)) {
     // A string under a key that names a secret is masked whole, as an attribute would be.
     const masked =
-      typeof item === 'string' ? masker.attribute(key, masker.text(`${path}.${key}`, item)) : maskDocument(item, `${path}.${key}`, masker);
+      typeof item === 'string'
+        ? masker.attribute(key, masker.text(`${path}.${key}`, item))
+        : maskDocument(item, `${path}.${key}`, masker);
     if (masked !== item) {
       out ??= { ...value };
       out[key] = masked;

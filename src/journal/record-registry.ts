@@ -38,11 +38,16 @@ const byName = new Map<string, RecordKind>();
 for (const kind of recordKinds) {
   if (!Number.isInteger(kind.type) || kind.type < 1 || kind.type > 255)
     throw new Error(`record kind ${kind.name} has wire type ${kind.type}, outside 1..255`);
-  if (reservedRecordTypes.includes(kind.type)) throw new Error(`record kind ${kind.name} takes reserved type ${kind.type}`);
-  if (byType.has(kind.type)) throw new Error(`record kinds ${byType.get(kind.type)!.name} and ${kind.name} share type ${kind.type}`);
+  if (reservedRecordTypes.includes(kind.type))
+    throw new Error(`record kind ${kind.name} takes reserved type ${kind.type}`);
+  if (byType.has(kind.type))
+    throw new Error(
+      `record kinds ${byType.get(kind.type)!.name} and ${kind.name} share type ${kind.type}`,
+    );
   if (byName.has(kind.name)) throw new Error(`two record kinds are named ${kind.name}`);
   const names = new Set(kind.fields.map((f) => f.name));
-  if (names.size !== kind.fields.length) throw new Error(`record kind ${kind.name} repeats a field name`);
+  if (names.size !== kind.fields.length)
+    throw new Error(`record kind ${kind.name} repeats a field name`);
   byType.set(kind.type, kind);
   byName.set(kind.name, kind);
 }
@@ -88,7 +93,10 @@ export function decodeRecord(record: RawRecord): DecodedRecord | undefined {
 }
 
 /** The wire value (a v2 positional array) of `payload` of `kind`. */
-export function encodeRecord(kind: RecordKind, payload: object): { type: number; value: unknown[] } {
+export function encodeRecord(
+  kind: RecordKind,
+  payload: object,
+): { type: number; value: unknown[] } {
   return { type: kind.type, value: toWire(kind.fields, payload) };
 }
 

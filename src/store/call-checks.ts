@@ -41,5 +41,6 @@ export function checkOutcome<S extends string>(
 
 /** An options argument that must be an object. */
 export function checkObject(what: string, value: unknown): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(`${what} must be an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    invalid(`${what} must be an object`);
 }

@@ -40,7 +40,9 @@ export async function compactErased(
   const doomed = findErasedRecords(fs, dir, erased, sealedBelow);
   const result: CompactionResult = { segmentsRewritten: [], recordsRedacted: 0 };
   for (const [segment, lsns] of doomed) {
-    const replaced = await rewriteSegment(fs, dir, segment, (frame) => (lsns.has(frame.lsn) ? redact(frame) : undefined));
+    const replaced = await rewriteSegment(fs, dir, segment, (frame) =>
+      lsns.has(frame.lsn) ? redact(frame) : undefined,
+    );
     if (replaced > 0) result.segmentsRewritten.push(segment);
     result.recordsRedacted += replaced;
   }
@@ -56,7 +58,10 @@ function findErasedRecords(
 ): Map<string, Set<number>> {
   const segments = listSegments(fs, dir);
   const segmentOf = (lsn: number) => segments.filter((s) => s.baseLsn <= lsn).at(-1)?.name;
-  const open = new Map<string, Pick<ExecutionContext, 'actionId' | 'firstLsn' | 'firstAt' | 'attributes'>>();
+  const open = new Map<
+    string,
+    Pick<ExecutionContext, 'actionId' | 'firstLsn' | 'firstAt' | 'attributes'>
+  >();
   const doomed = new Map<string, Set<number>>();
   const scan = iterateLog(dir, { recovery: 'point-in-time', fs });
   try {
@@ -70,7 +75,11 @@ function findErasedRecords(
       let known = open.get(id);
       if (!known) {
         const p = decoded.payload as { actionId?: string; attributes?: Record<string, string> };
-        known = { actionId: p.actionId ?? '', firstLsn: record.lsn, firstAt: decoded.kind.timeOf(decoded.payload) };
+        known = {
+          actionId: p.actionId ?? '',
+          firstLsn: record.lsn,
+          firstAt: decoded.kind.timeOf(decoded.payload),
+        };
         if (p.attributes) known.attributes = p.attributes;
         if (open.size >= OPEN_CAPACITY) open.delete(open.keys().next().value as string);
         open.set(id, known);
@@ -78,8 +87,8 @@ function findErasedRecords(
       if (!erased.hides({ executionId: id, ...known })) continue;
       const segment = segmentOf(record.lsn);
       if (segment === undefined) continue;
-      let lsns = doomed.get(segment);
-      if (!lsns) doomed.set(segment, (lsns = new Set()));
+      const lsns = doomed.get(segment) ?? new Set<number>();
+      doomed.set(segment, lsns);
       lsns.add(record.lsn);
     }
   } finally {
@@ -89,8 +98,15 @@ function findErasedRecords(
 }
 
 /** The redacted record standing in for `frame`: its type, digest and what stats count. */
-function redact(frame: { lsn: number; type: number; payload: Buffer }): { type: number; payload: Uint8Array } {
-  const decoded = decodeRecord({ lsn: frame.lsn, type: frame.type, value: decodePayload(frame.payload) });
+function redact(frame: { lsn: number; type: number; payload: Buffer }): {
+  type: number;
+  payload: Uint8Array;
+} {
+  const decoded = decodeRecord({
+    lsn: frame.lsn,
+    type: frame.type,
+    value: decodePayload(frame.payload),
+  });
   const p = (decoded?.payload ?? {}) as Record<string, unknown>;
   const redacted: RedactedPayload = {
     originalType: frame.type,
@@ -105,5 +121,8 @@ function redact(frame: { lsn: number; type: number; payload: Buffer }): { type: 
     if (typeof p.durationMs === 'number') redacted.durationMs = p.durationMs;
   }
   if (decoded) redacted.at = decoded.kind.timeOf(decoded.payload);
-  return { type: redactedKind.type, payload: encodePayload(encodeRecord(redactedKind, redacted).value) };
+  return {
+    type: redactedKind.type,
+    payload: encodePayload(encodeRecord(redactedKind, redacted).value),
+  };
 }

@@ -55,11 +55,17 @@ export class ErasureRecorder {
     if (place === 'unknown') throw new WalStateError(executionId, 'unknown', 'erase', []);
     assertTransition(executionId, place, 'erase');
     if (state.erased.ids.size + pending.erasedIds >= defaults.maxErasedIds)
-      tooLarge(`${defaults.maxErasedIds} erased executions wait for compaction (maxErasedIds); run \`exec-wal compact\` first`);
+      tooLarge(
+        `${defaults.maxErasedIds} erased executions wait for compaction (maxErasedIds); run \`exec-wal compact\` first`,
+      );
     const p: ErasedPayload = { erasedAt: this.#d.now(), executionIds: [executionId] };
     if (o.reason !== undefined) p.reason = o.reason;
     checkFields(erasedKind.fields, p);
-    const settle = pending.accept(executionId, { place: 'erased', attempt: 0, steps: 0 }, { erasedIds: 1 });
+    const settle = pending.accept(
+      executionId,
+      { place: 'erased', attempt: 0, steps: 0 },
+      { erasedIds: 1 },
+    );
     try {
       return { lsn: await this.#d.write(erasedKind, p) };
     } finally {
@@ -78,10 +84,13 @@ export class ErasureRecorder {
     // Work still going on is never hidden: those must be cancelled (or left out) first.
     for (const live of state.table.live.values()) {
       const subject = { ...live, firstLsn: 0 };
-      if (matchesFilter(p, subject)) throw new WalStateError(live.executionId, places.ofLive(live), 'erase', ['cancel']);
+      if (matchesFilter(p, subject))
+        throw new WalStateError(live.executionId, places.ofLive(live), 'erase', ['cancel']);
     }
     if (state.erased.filters.length + pending.eraseFilters >= defaults.maxEraseFilters)
-      tooLarge(`${defaults.maxEraseFilters} delete filters wait for compaction (maxEraseFilters); run \`exec-wal compact\` first`);
+      tooLarge(
+        `${defaults.maxEraseFilters} delete filters wait for compaction (maxEraseFilters); run \`exec-wal compact\` first`,
+      );
     const settle = pending.accept(undefined, undefined, { eraseFilters: 1 });
     try {
       return { lsn: await this.#d.write(erasedKind, p) };

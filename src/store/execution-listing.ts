@@ -6,7 +6,12 @@
 import type { ErasureSet } from '../journal/erasure-set.js';
 import { ExecutionDetailBuilder } from '../journal/execution-detail.js';
 import type { LifecycleState } from '../journal/execution-lifecycle.js';
-import { isTerminal, type LifecyclePlace, lifecycleStates, nextState } from '../journal/execution-lifecycle.js';
+import {
+  isTerminal,
+  type LifecyclePlace,
+  lifecycleStates,
+  nextState,
+} from '../journal/execution-lifecycle.js';
 import { invalid } from '../journal/field-checks.js';
 import type { ExecutionSummary } from '../journal/journal-types.js';
 import { defaults } from '../limits.js';
@@ -37,7 +42,18 @@ export interface ExecutionPage {
   nextCursor: string | undefined;
 }
 
-const listKeys = ['status', 'actionId', 'source', 'requestId', 'attributes', 'since', 'until', 'order', 'limit', 'cursor'];
+const listKeys = [
+  'status',
+  'actionId',
+  'source',
+  'requestId',
+  'attributes',
+  'since',
+  'until',
+  'order',
+  'limit',
+  'cursor',
+];
 
 export interface ListContext {
   range: Omit<ScanRange, 'fromLsn' | 'toLsn'>;
@@ -46,13 +62,19 @@ export interface ListContext {
   runningAs(executionId: string): 'running' | 'interrupted';
 }
 
-export async function listExecutions(context: ListContext, filter: ListFilter = {}): Promise<ExecutionPage> {
+export async function listExecutions(
+  context: ListContext,
+  filter: ListFilter = {},
+): Promise<ExecutionPage> {
   checkOptionKeys('listExecutions filter', filter, listKeys);
   const order = filter.order ?? 'desc';
-  if (order !== 'asc' && order !== 'desc') invalid(`order must be 'asc' or 'desc', got ${String(order)}`);
+  if (order !== 'asc' && order !== 'desc')
+    invalid(`order must be 'asc' or 'desc', got ${String(order)}`);
   const limit = filter.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > defaults.maxListLimit)
-    invalid(`limit must be an integer from 1 to ${defaults.maxListLimit}, got ${String(filter.limit)}`);
+    invalid(
+      `limit must be an integer from 1 to ${defaults.maxListLimit}, got ${String(filter.limit)}`,
+    );
   if (filter.status !== undefined && !lifecycleStates.includes(filter.status))
     invalid(`status must be one of ${lifecycleStates.join(', ')}, got ${String(filter.status)}`);
   const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, order);
@@ -60,7 +82,8 @@ export async function listExecutions(context: ListContext, filter: ListFilter = 
   const page = new Page(order, limit);
   const judge = (builder: ExecutionDetailBuilder) => {
     const summary = builder.summary(context.runningAs(builder.executionId));
-    if (summary && matches(summary, filter) && !hidden(context.erased, summary)) page.offer(summary);
+    if (summary && matches(summary, filter) && !hidden(context.erased, summary))
+      page.offer(summary);
   };
   // Always from the oldest record: an execution's position is its first record, which may come
   // before the cursor even when the rest of it comes after.
@@ -72,7 +95,8 @@ export async function listExecutions(context: ListContext, filter: ListFilter = 
     let builder = open.get(id);
     if (!builder) {
       const skippedAt = skipped.get(id);
-      const before = after !== undefined && (order === 'asc' ? record.lsn <= after : record.lsn >= after);
+      const before =
+        after !== undefined && (order === 'asc' ? record.lsn <= after : record.lsn >= after);
       if (skippedAt !== undefined || before) {
         const event = record.kind.eventOf(record.payload);
         const to = event === undefined ? undefined : nextState(skippedAt ?? 'unknown', event);
@@ -114,13 +138,20 @@ function matches(s: ExecutionSummary, f: ListFilter): boolean {
   if (f.requestId !== undefined && s.requestId !== f.requestId) return false;
   if (f.since !== undefined && s.createdAt < f.since) return false;
   if (f.until !== undefined && s.createdAt >= f.until) return false;
-  for (const [key, value] of Object.entries(f.attributes ?? {})) if (s.attributes?.[key] !== value) return false;
+  for (const [key, value] of Object.entries(f.attributes ?? {}))
+    if (s.attributes?.[key] !== value) return false;
   return true;
 }
 
 function hidden(erased: ErasureSet, s: ExecutionSummary): boolean {
   if (erased.empty) return false;
-  return erased.hides({ executionId: s.executionId, actionId: s.actionId, firstLsn: s.firstLsn, firstAt: s.createdAt, attributes: s.attributes });
+  return erased.hides({
+    executionId: s.executionId,
+    actionId: s.actionId,
+    firstLsn: s.firstLsn,
+    firstAt: s.createdAt,
+    attributes: s.attributes,
+  });
 }
 
 /** The best `limit` summaries by first LSN (smallest for asc, largest for desc). */

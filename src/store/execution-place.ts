@@ -39,12 +39,20 @@ export class ExecutionPlaces {
 
   /** Attempts started so far, the pending calls included. */
   attemptsOf(executionId: string): number {
-    return this.#pending.placeOf(executionId)?.attempt ?? this.#state.table.live.get(executionId)?.attempt ?? 0;
+    return (
+      this.#pending.placeOf(executionId)?.attempt ??
+      this.#state.table.live.get(executionId)?.attempt ??
+      0
+    );
   }
 
   /** Steps of the running attempt, the pending calls included. */
   stepsOf(executionId: string): number {
-    return this.#pending.placeOf(executionId)?.steps ?? this.#state.table.live.get(executionId)?.steps.length ?? 0;
+    return (
+      this.#pending.placeOf(executionId)?.steps ??
+      this.#state.table.live.get(executionId)?.steps.length ??
+      0
+    );
   }
 
   isInterrupted(live: LiveExecution): boolean {

@@ -5,7 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, WalStateError, WalValidationError } from '../errors.js';
-import { assertTransition, type LifecycleEvent, type LifecyclePlace } from '../journal/execution-lifecycle.js';
+import {
+  assertTransition,
+  type LifecycleEvent,
+  type LifecyclePlace,
+} from '../journal/execution-lifecycle.js';
 import { checkFields, checkString, invalid, tooLarge } from '../journal/field-checks.js';
 import { cancelledKind } from '../journal/kinds/cancelled.js';
 import { completedKind } from '../journal/kinds/completed.js';
@@ -69,13 +73,33 @@ export class ExecutionRecorder {
     this.#d = deps;
   }
 
-  async queue(actionId: string, o: QueueOptions = {}): Promise<{ lsn: number; executionId: string } | Duplicate> {
+  async queue(
+    actionId: string,
+    o: QueueOptions = {},
+  ): Promise<{ lsn: number; executionId: string } | Duplicate> {
     checkOptionKeys('queue options', o, optionKeys.queue);
     const duplicate = this.#duplicate(o.idempotencyKey, o.attributes, o.onDuplicateKey);
     if (duplicate) return duplicate;
     const executionId = o.executionId ?? randomUUID();
-    const p: QueuedPayload = { executionId, actionId, queuedAt: o.queuedAt ?? this.#d.now(), source: o.source ?? '' };
-    copyDefined(o, p, ['requestId', 'approvalId', 'priority', 'attributes', 'maxAttempts', 'queueTimeoutMs', 'executionTimeoutMs', 'idempotencyKey', 'executionType', 'requeuedFrom', 'request']);
+    const p: QueuedPayload = {
+      executionId,
+      actionId,
+      queuedAt: o.queuedAt ?? this.#d.now(),
+      source: o.source ?? '',
+    };
+    copyDefined(o, p, [
+      'requestId',
+      'approvalId',
+      'priority',
+      'attributes',
+      'maxAttempts',
+      'queueTimeoutMs',
+      'executionTimeoutMs',
+      'idempotencyKey',
+      'executionType',
+      'requeuedFrom',
+      'request',
+    ]);
     checkFields(queuedKind.fields, p);
     if (o.onDuplicateKey !== undefined) checkDuplicateMode(o.onDuplicateKey);
     this.#transition(executionId, 'queue');
@@ -86,24 +110,37 @@ export class ExecutionRecorder {
     }
     const { state, pending } = this.#d;
     if (state.table.queuedCount + pending.queued >= state.limits.maxQueued)
-      tooLarge(`${state.limits.maxQueued} executions are queued (maxQueued); start or cancel some first`);
+      tooLarge(
+        `${state.limits.maxQueued} executions are queued (maxQueued); start or cancel some first`,
+      );
     this.#assertActionRoom(actionId);
-    const lsn = await this.#accepted(queuedKind, p, { place: 'queued', attempt: 0, steps: 0 }, { queued: 1, key: this.#scopedKey(p.idempotencyKey, p.attributes) });
+    const lsn = await this.#accepted(
+      queuedKind,
+      p,
+      { place: 'queued', attempt: 0, steps: 0 },
+      { queued: 1, key: this.#scopedKey(p.idempotencyKey, p.attributes) },
+    );
     return { lsn, executionId };
   }
 
-  async start(actionId: string, o: StartOptions = {}): Promise<{ lsn: number; executionId: string; attempt: number } | Duplicate> {
+  async start(
+    actionId: string,
+    o: StartOptions = {},
+  ): Promise<{ lsn: number; executionId: string; attempt: number } | Duplicate> {
     checkOptionKeys('start options', o, optionKeys.start);
     const duplicate = this.#duplicate(o.idempotencyKey, o.attributes, o.onDuplicateKey);
     if (duplicate) return duplicate;
     const executionId = o.executionId ?? randomUUID();
     const from = this.#transition(executionId, 'start');
     const live = this.#d.state.table.live.get(executionId);
-    if (live && live.actionId !== actionId) invalid(`execution ${executionId} belongs to action '${live.actionId}', not '${actionId}'`);
+    if (live && live.actionId !== actionId)
+      invalid(`execution ${executionId} belongs to action '${live.actionId}', not '${actionId}'`);
     const expected = this.#d.places.attemptsOf(executionId) + 1;
     const attempt = o.attempt ?? expected;
     if (from !== 'unknown' && attempt !== expected)
-      invalid(`attempt of execution ${executionId} must be ${expected} (attempts so far: ${expected - 1}), got ${String(o.attempt)}`);
+      invalid(
+        `attempt of execution ${executionId} must be ${expected} (attempts so far: ${expected - 1}), got ${String(o.attempt)}`,
+      );
     const p: StartedPayload = {
       executionId,
       actionId,
@@ -114,38 +151,64 @@ export class ExecutionRecorder {
     };
     copyDefined(o, p, ['attributes', 'idempotencyKey', 'requestId']);
     if (from !== 'unknown' && (p.idempotencyKey !== undefined || p.requestId !== undefined))
-      invalid('idempotencyKey and requestId of a queued execution are given when it is queued, not when it starts');
+      invalid(
+        'idempotencyKey and requestId of a queued execution are given when it is queued, not when it starts',
+      );
     checkFields(startedKind.fields, p);
     if (o.onDuplicateKey !== undefined) checkDuplicateMode(o.onDuplicateKey);
     const { state, pending } = this.#d;
     if (state.table.runningCount + pending.running >= state.limits.maxInFlight)
-      tooLarge(`${state.limits.maxInFlight} executions are in flight (maxInFlight); complete some first`);
+      tooLarge(
+        `${state.limits.maxInFlight} executions are in flight (maxInFlight); complete some first`,
+      );
     if (!live) this.#assertActionRoom(actionId);
-    const lsn = await this.#accepted(startedKind, p, { place: 'running', attempt, steps: 0 }, { running: 1, key: this.#scopedKey(p.idempotencyKey, p.attributes) });
+    const lsn = await this.#accepted(
+      startedKind,
+      p,
+      { place: 'running', attempt, steps: 0 },
+      { running: 1, key: this.#scopedKey(p.idempotencyKey, p.attributes) },
+    );
     this.#startedHere.set(executionId, performance.now());
     return { lsn, executionId, attempt };
   }
 
-  async complete(actionId: string, o: CompleteOptions): Promise<{ lsn: number; executionId: string; durationMs: number }> {
+  async complete(
+    actionId: string,
+    o: CompleteOptions,
+  ): Promise<{ lsn: number; executionId: string; durationMs: number }> {
     checkObject('completion options', o);
     checkOptionKeys('completion options', o, optionKeys.complete);
     const status = checkOutcome(o.success, o.status, executionStatuses, 'succeeded', 'failed');
     const executionId = o.executionId ?? this.#oldestRunning(actionId) ?? randomUUID();
     const live = this.#d.state.table.live.get(executionId);
-    if (live && live.actionId !== actionId) invalid(`execution ${executionId} belongs to action '${live.actionId}', not '${actionId}'`);
+    if (live && live.actionId !== actionId)
+      invalid(`execution ${executionId} belongs to action '${live.actionId}', not '${actionId}'`);
     const place = this.#d.places.of(executionId);
-    if (o.timedOut !== undefined && status !== 'timed_out') invalid(`timedOut is only for status 'timed_out', not '${status}'`);
+    if (o.timedOut !== undefined && status !== 'timed_out')
+      invalid(`timedOut is only for status 'timed_out', not '${status}'`);
     // A queued execution can only miss its queue deadline; a running one says which, if it knows.
-    const timedOut = status === 'timed_out' ? (o.timedOut ?? (place === 'queued' ? 'queue' : undefined)) : undefined;
+    const timedOut =
+      status === 'timed_out'
+        ? (o.timedOut ?? (place === 'queued' ? 'queue' : undefined))
+        : undefined;
     if (status === 'interrupted' && o.retryAt === undefined)
-      invalid("status 'interrupted' ends an interrupted attempt that is retried: give retryAt (or end it as failed)");
+      invalid(
+        "status 'interrupted' ends an interrupted attempt that is retried: give retryAt (or end it as failed)",
+      );
     if (status === 'interrupted' && place !== 'interrupted')
       throw new WalStateError(executionId, place, 'retry', ['an interrupted attempt only']);
-    const event = completedKind.eventOf({ status, timedOut, retryAt: o.retryAt } as CompletedPayload)!;
+    const event = completedKind.eventOf({
+      status,
+      timedOut,
+      retryAt: o.retryAt,
+    } as CompletedPayload)!;
     this.#transition(executionId, event);
     const completedAt = o.completedAt ?? this.#d.now();
     const ran = place === 'running' || place === 'interrupted';
-    const durationMs = timedOut === 'queue' && !ran ? 0 : (o.durationMs ?? this.#measure(executionId, place, completedAt));
+    const durationMs =
+      timedOut === 'queue' && !ran
+        ? 0
+        : (o.durationMs ?? this.#measure(executionId, place, completedAt));
     const p: CompletedPayload = { executionId, actionId, status, durationMs, completedAt };
     copyDefined(o, p, ['output', 'error', 'metrics', 'retryAt']);
     if (timedOut !== undefined) p.timedOut = timedOut;
@@ -153,7 +216,10 @@ export class ExecutionRecorder {
     checkFields(completedKind.fields, p);
     if (event === 'retry') this.#assertAttemptLeft(executionId);
     if (!live) this.#assertActionRoom(actionId);
-    const next = event === 'retry' ? { place: 'queued' as const, attempt: this.#d.places.attemptsOf(executionId), steps: 0 } : { place: terminalPlace(status), attempt: 0, steps: 0 };
+    const next =
+      event === 'retry'
+        ? { place: 'queued' as const, attempt: this.#d.places.attemptsOf(executionId), steps: 0 }
+        : { place: terminalPlace(status), attempt: 0, steps: 0 };
     const lsn = await this.#accepted(completedKind, p, next, { queued: event === 'retry' ? 1 : 0 });
     if (event !== 'retry') this.#startedHere.delete(executionId);
     return { lsn, executionId, durationMs };
@@ -168,10 +234,16 @@ export class ExecutionRecorder {
     checkFields(progressKind.fields, p);
     this.#transition(executionId, 'progress');
     const pending = this.#d.pending.placeOf(executionId);
-    return { lsn: await this.#accepted(progressKind, p, this.#same(executionId, pending?.steps), {}) };
+    return {
+      lsn: await this.#accepted(progressKind, p, this.#same(executionId, pending?.steps), {}),
+    };
   }
 
-  async stepStarted(executionId: string, stepId: string, o: StepStartOptions = {}): Promise<{ lsn: number }> {
+  async stepStarted(
+    executionId: string,
+    stepId: string,
+    o: StepStartOptions = {},
+  ): Promise<{ lsn: number }> {
     checkId(executionId);
     checkOptionKeys('step options', o, optionKeys.stepStart);
     const p = { executionId, stepId, at: o.at ?? this.#d.now() };
@@ -180,10 +252,16 @@ export class ExecutionRecorder {
     const steps = this.#d.places.stepsOf(executionId);
     if (steps >= defaults.maxStepsPerExecution)
       tooLarge(`execution ${executionId} has ${steps} steps, the limit (maxStepsPerExecution)`);
-    return { lsn: await this.#accepted(stepStartedKind, p, this.#same(executionId, steps + 1), {}) };
+    return {
+      lsn: await this.#accepted(stepStartedKind, p, this.#same(executionId, steps + 1), {}),
+    };
   }
 
-  async stepCompleted(executionId: string, stepId: string, o: StepCompleteOptions): Promise<{ lsn: number }> {
+  async stepCompleted(
+    executionId: string,
+    stepId: string,
+    o: StepCompleteOptions,
+  ): Promise<{ lsn: number }> {
     checkId(executionId);
     checkObject('step options', o);
     checkOptionKeys('step options', o, optionKeys.stepComplete);
@@ -197,10 +275,20 @@ export class ExecutionRecorder {
     const steps = this.#d.places.stepsOf(executionId);
     if (!open && steps >= defaults.maxStepsPerExecution)
       tooLarge(`execution ${executionId} has ${steps} steps, the limit (maxStepsPerExecution)`);
-    return { lsn: await this.#accepted(stepCompletedKind, p, this.#same(executionId, open ? steps : steps + 1), {}) };
+    return {
+      lsn: await this.#accepted(
+        stepCompletedKind,
+        p,
+        this.#same(executionId, open ? steps : steps + 1),
+        {},
+      ),
+    };
   }
 
-  async cancel(executionId: string, o: CancelOptions = {}): Promise<{ lsn: number; actionId: string }> {
+  async cancel(
+    executionId: string,
+    o: CancelOptions = {},
+  ): Promise<{ lsn: number; actionId: string }> {
     checkId(executionId);
     checkOptionKeys('cancel options', o, optionKeys.cancel);
     const place = this.#transition(executionId, 'cancel');
@@ -208,9 +296,15 @@ export class ExecutionRecorder {
     const cancelledAt = o.cancelledAt ?? this.#d.now();
     const p: CancelledPayload = { executionId, actionId: live.actionId, cancelledAt };
     copyDefined(o, p, ['actor', 'reason']);
-    if (place === 'running' || place === 'interrupted') p.durationMs = this.#measure(executionId, place, cancelledAt);
+    if (place === 'running' || place === 'interrupted')
+      p.durationMs = this.#measure(executionId, place, cancelledAt);
     checkFields(cancelledKind.fields, p);
-    const lsn = await this.#accepted(cancelledKind, p, { place: 'cancelled', attempt: 0, steps: 0 }, {});
+    const lsn = await this.#accepted(
+      cancelledKind,
+      p,
+      { place: 'cancelled', attempt: 0, steps: 0 },
+      {},
+    );
     this.#startedHere.delete(executionId);
     return { lsn, actionId: live.actionId };
   }
@@ -223,7 +317,11 @@ export class ExecutionRecorder {
   }
 
   #same(executionId: string, steps: number | undefined) {
-    return { place: this.#d.places.of(executionId), attempt: this.#d.places.attemptsOf(executionId), steps: steps ?? this.#d.places.stepsOf(executionId) };
+    return {
+      place: this.#d.places.of(executionId),
+      attempt: this.#d.places.attemptsOf(executionId),
+      steps: steps ?? this.#d.places.stepsOf(executionId),
+    };
   }
 
   async #accepted<P extends object>(
@@ -234,7 +332,8 @@ export class ExecutionRecorder {
   ): Promise<number> {
     const executionId = kind.executionIdOf(payload);
     const action = (payload as { actionId?: string }).actionId;
-    const newAction = action !== undefined && !this.#d.state.actions.has(action) ? action : undefined;
+    const newAction =
+      action !== undefined && !this.#d.state.actions.has(action) ? action : undefined;
     const settle = this.#d.pending.accept(executionId, next, {
       ...adds,
       ...(adds.key === undefined ? {} : { key: adds.key }),
@@ -247,7 +346,10 @@ export class ExecutionRecorder {
     }
   }
 
-  #scopedKey(key: string | undefined, attributes: Record<string, string> | undefined): string | undefined {
+  #scopedKey(
+    key: string | undefined,
+    attributes: Record<string, string> | undefined,
+  ): string | undefined {
     return key === undefined ? undefined : `${this.#d.state.tenantOf(attributes)}\u0000${key}`;
   }
 
@@ -256,16 +358,21 @@ export class ExecutionRecorder {
     if (key === undefined) return undefined;
     checkString('idempotencyKey', key, defaults.maxIdBytes, 'refused');
     if (mode !== undefined) checkDuplicateMode(mode);
-    const attrs = typeof attributes === 'object' && attributes !== null ? (attributes as Record<string, string>) : undefined;
+    const attrs =
+      typeof attributes === 'object' && attributes !== null
+        ? (attributes as Record<string, string>)
+        : undefined;
     const { state, pending, idempotencyWindowMs } = this.#d;
     const tenant = state.tenantOf(attrs);
     const executionId =
       pending.keyOwner(`${tenant}\u0000${key}`) ??
-      state.idempotency.find(tenant, key as string, this.#d.now(), idempotencyWindowMs)?.executionId;
+      state.idempotency.find(tenant, key as string, this.#d.now(), idempotencyWindowMs)
+        ?.executionId;
     if (executionId === undefined) return undefined;
     const place = this.#d.places.of(executionId);
     if (place === 'erased') return undefined;
-    if (mode === 'retry-if-failed' && (place === 'failed' || place === 'timed_out')) return undefined;
+    if (mode === 'retry-if-failed' && (place === 'failed' || place === 'timed_out'))
+      return undefined;
     return { executionId, place };
   }
 
@@ -273,7 +380,9 @@ export class ExecutionRecorder {
     const { state, pending } = this.#d;
     if (state.actions.has(actionId) || pending.hasAction(actionId)) return;
     if (state.actions.size + pending.newActions >= state.limits.maxActions) {
-      tooLarge(`${state.limits.maxActions} distinct actions are tracked (maxActions); '${actionId}' would be one more`);
+      tooLarge(
+        `${state.limits.maxActions} distinct actions are tracked (maxActions); '${actionId}' would be one more`,
+      );
     }
   }
 
@@ -292,7 +401,11 @@ export class ExecutionRecorder {
   /** The oldest running execution of `actionId` no call is recording yet (completions without an id). */
   #oldestRunning(actionId: string): string | undefined {
     for (const live of this.#d.state.table.live.values()) {
-      if (live.status === 'running' && live.actionId === actionId && !this.#d.pending.has(live.executionId))
+      if (
+        live.status === 'running' &&
+        live.actionId === actionId &&
+        !this.#d.pending.has(live.executionId)
+      )
         return live.executionId;
     }
     return undefined;
@@ -325,5 +438,6 @@ function terminalPlace(status: ExecutionStatus): LifecyclePlace {
 /** Copies the keys of `from` that are not undefined into `to`. */
 function copyDefined<T extends object>(from: object, to: T, keys: readonly string[]): void {
   const source = from as Record<string, unknown>;
-  for (const key of keys) if (source[key] !== undefined) (to as Record<string, unknown>)[key] = source[key];
+  for (const key of keys)
+    if (source[key] !== undefined) (to as Record<string, unknown>)[key] = source[key];
 }

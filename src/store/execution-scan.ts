@@ -18,8 +18,15 @@ export interface ScanRange {
 }
 
 /** Records decoded and handed to `visit` in LSN order; `visit` returning 'stop' ends the pass. */
-export async function scanRecords(range: ScanRange, visit: (record: DecodedRecord) => 'stop' | undefined): Promise<void> {
-  const scan = iterateLog(range.dir, { recovery: range.recovery, fs: range.fs, fromLsn: range.fromLsn });
+export async function scanRecords(
+  range: ScanRange,
+  visit: (record: DecodedRecord) => 'stop' | undefined,
+): Promise<void> {
+  const scan = iterateLog(range.dir, {
+    recovery: range.recovery,
+    fs: range.fs,
+    fromLsn: range.fromLsn,
+  });
   let count = 0;
   try {
     for (let step = scan.next(); !step.done; step = scan.next()) {
@@ -35,7 +42,10 @@ export async function scanRecords(range: ScanRange, visit: (record: DecodedRecor
 }
 
 /** Every record of one execution folded into its detail. */
-export async function scanExecution(range: ScanRange, executionId: string): Promise<ExecutionDetailBuilder> {
+export async function scanExecution(
+  range: ScanRange,
+  executionId: string,
+): Promise<ExecutionDetailBuilder> {
   const builder = new ExecutionDetailBuilder(executionId);
   await scanRecords(range, (record) => {
     if (record.kind.executionIdOf(record.payload) === executionId) builder.add(record);

@@ -36,7 +36,9 @@ export class JournalAppender {
   }
 
   async append<P extends object>(kind: RecordKind<P>, payload: P): Promise<number> {
-    const masked = this.#masker ? maskPayload(kind.fields, payload, this.#masker, kind.maskPrefix) : payload;
+    const masked = this.#masker
+      ? maskPayload(kind.fields, payload, this.#masker, kind.maskPrefix)
+      : payload;
     // A masker hook may return a longer value: the limits hold for what is written.
     if (masked !== payload) checkFields(kind.fields, masked);
     await this.#guard?.beforeWrite(this.#state);
@@ -44,7 +46,8 @@ export class JournalAppender {
     const event = storeEventOf(kind.name, kind.eventOf(masked));
     const wanted = event !== undefined && this.#events.wants(event);
     const id = kind.executionIdOf(masked);
-    const known = wanted && id !== undefined ? contextOf(this.#state.table.live.get(id)) : undefined;
+    const known =
+      wanted && id !== undefined ? contextOf(this.#state.table.live.get(id)) : undefined;
     applyPayload(this.#state, firstLsn, kind, masked);
     if (wanted) {
       const entry = kind.entry(firstLsn, masked, known);

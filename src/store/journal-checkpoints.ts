@@ -76,7 +76,9 @@ export function loadCheckpointState(
       if (gaps.historyGrew || gaps.missingGroups.length > 0) {
         wholeLog ??= listSegments(fs, dir)[0]?.baseLsn === 1;
         if (wholeLog) {
-          const what = gaps.historyGrew ? 'a smaller maxHistoryEntries' : `no stats grouped by ${gaps.missingGroups.join(', ')}`;
+          const what = gaps.historyGrew
+            ? 'a smaller maxHistoryEntries'
+            : `no stats grouped by ${gaps.missingGroups.join(', ')}`;
           return `it kept ${what} than this open asks for; the whole log is replayed instead`;
         }
       }

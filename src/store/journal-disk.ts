@@ -60,7 +60,11 @@ export interface HistoryOptions {
 }
 
 /** Entries of every record on disk in LSN order, then the starts never completed. */
-export async function* historyOf(fs: FileSystem, dir: string, options: HistoryOptions): AsyncGenerator<HistoryEntry> {
+export async function* historyOf(
+  fs: FileSystem,
+  dir: string,
+  options: HistoryOptions,
+): AsyncGenerator<HistoryEntry> {
   const { filter } = options;
   checkOptionKeys('history filter', filter, historyFilterKeys);
   checkHistoryFilter(filter);
@@ -80,14 +84,20 @@ export async function* historyOf(fs: FileSystem, dir: string, options: HistoryOp
     scan.return(undefined as never);
   }
   if (filter.until === undefined) {
-    for (const entry of join.unfinished(options.unfinished)) if (matchesFilter(entry, filter)) yield entry;
+    for (const entry of join.unfinished(options.unfinished))
+      if (matchesFilter(entry, filter)) yield entry;
   }
 }
 
 export async function* followOf(
   fs: FileSystem,
   dir: string,
-  options: { fromLsn?: number; signal: AbortSignal; pollMs?: number; erased: ErasureSet | undefined },
+  options: {
+    fromLsn?: number;
+    signal: AbortSignal;
+    pollMs?: number;
+    erased: ErasureSet | undefined;
+  },
 ): AsyncGenerator<HistoryEntry> {
   const join = new HistoryJoin(JOIN_CAPACITY, options.erased);
   for await (const record of followLog(dir, {

@@ -127,10 +127,16 @@ async function openOnce(path: string, options: WalStoreOptions): Promise<OpenedJ
     const { scan, repair, removedTempFiles } = writer.openReport;
     checkLogAgainstCheckpoint(fs, path, scan, loaded?.checkpoint, rejected);
     // Checkpoints and retention change the disk: through the writer's fence.
-    const checkpointer = new Checkpointer(writer.fencedFileSystem, path, loaded?.checkpoint.lsn ?? 0, writer, {
-      everyBytes: options.checkpointEveryBytes ?? defaults.checkpointEveryBytes,
-      retention: options.retention,
-    });
+    const checkpointer = new Checkpointer(
+      writer.fencedFileSystem,
+      path,
+      loaded?.checkpoint.lsn ?? 0,
+      writer,
+      {
+        everyBytes: options.checkpointEveryBytes ?? defaults.checkpointEveryBytes,
+        retention: options.retention,
+      },
+    );
     const report = reportFrom(
       scan,
       repair,

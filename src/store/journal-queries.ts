@@ -63,11 +63,15 @@ export class JournalQueries {
   ): Promise<GroupStats[]> {
     checkOptionKeys('groupStats options', options, ['by', 'since', 'until']);
     const by = options?.by;
-    if (by !== 'source' && (typeof by !== 'object' || by === null || typeof by.attribute !== 'string'))
+    if (
+      by !== 'source' &&
+      (typeof by !== 'object' || by === null || typeof by.attribute !== 'string')
+    )
       checkString("groupStats 'by' ('source' or { attribute: key })", undefined, 0, 'refused');
     const key = groupKey(by);
     const table = this.#state.groups.get(key);
-    if (table && options.since === undefined && options.until === undefined) return table.snapshot();
+    if (table && options.since === undefined && options.until === undefined)
+      return table.snapshot();
     if (!this.#parts.path) return table?.snapshot() ?? [];
     const filter: HistoryFilter = { kinds: statsKinds };
     if (options.since !== undefined) filter.since = options.since;
@@ -102,7 +106,8 @@ export class JournalQueries {
 
   queued(): QueuedExecution[] {
     const out: QueuedExecution[] = [];
-    for (const live of this.#state.table.live.values()) if (live.status === 'queued') out.push(queuedOf(live));
+    for (const live of this.#state.table.live.values())
+      if (live.status === 'queued') out.push(queuedOf(live));
     return out.sort((a, b) => b.priority - a.priority || a.lsn - b.lsn);
   }
 
@@ -111,7 +116,10 @@ export class JournalQueries {
     const live = this.#state.table.live.get(executionId);
     if (!live) return undefined;
     const place = this.#places.ofLive(live);
-    return liveDetail(live, place === 'queued' ? 'queued' : place === 'interrupted' ? 'interrupted' : 'running');
+    return liveDetail(
+      live,
+      place === 'queued' ? 'queued' : place === 'interrupted' ? 'interrupted' : 'running',
+    );
   }
 
   async getExecution(executionId: string): Promise<ExecutionDetail | undefined> {
@@ -125,19 +133,33 @@ export class JournalQueries {
     const fromLsn = live?.firstLsn ?? ended?.firstLsn;
     const toLsn = live ? undefined : ended?.endLsn;
     const builder = await scanExecution(
-      { ...this.listContext().range, ...(fromLsn === undefined ? {} : { fromLsn }), ...(toLsn === undefined ? {} : { toLsn }) },
+      {
+        ...this.listContext().range,
+        ...(fromLsn === undefined ? {} : { fromLsn }),
+        ...(toLsn === undefined ? {} : { toLsn }),
+      },
       executionId,
     );
     const detail = builder.detail(place === 'interrupted' ? 'interrupted' : 'running');
     if (!detail) return undefined;
-    const subject = { executionId, actionId: detail.actionId, firstLsn: detail.firstLsn, firstAt: detail.queuedAt ?? detail.attempts[0]?.startedAt, attributes: detail.attributes };
+    const subject = {
+      executionId,
+      actionId: detail.actionId,
+      firstLsn: detail.firstLsn,
+      firstAt: detail.queuedAt ?? detail.attempts[0]?.startedAt,
+      attributes: detail.attributes,
+    };
     return this.#state.erased.hides(subject) ? undefined : detail;
   }
 
   listContext(): ListContext {
     const { fs, path, recovery } = this.#parts;
     return {
-      range: { fs, dir: path ?? '', recovery: recovery === 'salvage' ? 'salvage' : 'point-in-time' },
+      range: {
+        fs,
+        dir: path ?? '',
+        recovery: recovery === 'salvage' ? 'salvage' : 'point-in-time',
+      },
       erased: this.#state.erased,
       runningAs: (id) => (this.#places.committed(id) === 'interrupted' ? 'interrupted' : 'running'),
     };
@@ -158,7 +180,13 @@ function queuedOf(live: LiveExecution): QueuedExecution {
     maxAttempts: live.maxAttempts,
   };
   if (live.attributes) out.attributes = { ...live.attributes };
-  for (const key of ['requestId', 'approvalId', 'queueTimeoutMs', 'executionTimeoutMs', 'lastError'] as const) {
+  for (const key of [
+    'requestId',
+    'approvalId',
+    'queueTimeoutMs',
+    'executionTimeoutMs',
+    'lastError',
+  ] as const) {
     const value = live[key];
     if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
   }

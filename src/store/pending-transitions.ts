@@ -50,13 +50,21 @@ export class PendingTransitions {
   accept(
     executionId: string | undefined,
     next: { place: LifecyclePlace; attempt: number; steps: number } | undefined,
-    adds: { action?: string; key?: string; queued?: number; running?: number; erasedIds?: number; eraseFilters?: number },
+    adds: {
+      action?: string;
+      key?: string;
+      queued?: number;
+      running?: number;
+      erasedIds?: number;
+      eraseFilters?: number;
+    },
   ): () => void {
     if (executionId !== undefined && next) {
       const entry = this.#executions.get(executionId);
       this.#executions.set(executionId, { ...next, count: (entry?.count ?? 0) + 1 });
     }
-    if (adds.action !== undefined) this.#actions.set(adds.action, (this.#actions.get(adds.action) ?? 0) + 1);
+    if (adds.action !== undefined)
+      this.#actions.set(adds.action, (this.#actions.get(adds.action) ?? 0) + 1);
     if (adds.key !== undefined && executionId !== undefined) this.#keys.set(adds.key, executionId);
     this.queued += adds.queued ?? 0;
     this.running += adds.running ?? 0;
@@ -72,7 +80,8 @@ export class PendingTransitions {
         if (n === 0) this.#actions.delete(adds.action);
         else this.#actions.set(adds.action, n);
       }
-      if (adds.key !== undefined && this.#keys.get(adds.key) === executionId) this.#keys.delete(adds.key);
+      if (adds.key !== undefined && this.#keys.get(adds.key) === executionId)
+        this.#keys.delete(adds.key);
       this.queued -= adds.queued ?? 0;
       this.running -= adds.running ?? 0;
       this.erasedIds -= adds.erasedIds ?? 0;

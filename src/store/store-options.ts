@@ -104,7 +104,9 @@ export type InMemoryOptions = Omit<
 >;
 
 /** How an execution ends: `success` or `status` (or both, agreeing). */
-export type Outcome<S extends string> = { success: boolean; status?: S } | { status: S; success?: boolean };
+export type Outcome<S extends string> =
+  | { success: boolean; status?: S }
+  | { status: S; success?: boolean };
 
 export interface QueueOptions {
   executionId?: string;
@@ -202,9 +204,48 @@ export interface EraseOptions {
 }
 
 export const optionKeys = {
-  queue: ['executionId', 'requestId', 'source', 'approvalId', 'priority', 'idempotencyKey', 'onDuplicateKey', 'attributes', 'maxAttempts', 'queueTimeoutMs', 'executionTimeoutMs', 'executionType', 'request', 'requeuedFrom', 'queuedAt'],
-  start: ['executionId', 'source', 'executionType', 'attempt', 'attributes', 'startedAt', 'idempotencyKey', 'onDuplicateKey', 'requestId'],
-  complete: ['executionId', 'success', 'status', 'durationMs', 'output', 'error', 'metrics', 'completedAt', 'source', 'executionType', 'timedOut', 'retryAt'],
+  queue: [
+    'executionId',
+    'requestId',
+    'source',
+    'approvalId',
+    'priority',
+    'idempotencyKey',
+    'onDuplicateKey',
+    'attributes',
+    'maxAttempts',
+    'queueTimeoutMs',
+    'executionTimeoutMs',
+    'executionType',
+    'request',
+    'requeuedFrom',
+    'queuedAt',
+  ],
+  start: [
+    'executionId',
+    'source',
+    'executionType',
+    'attempt',
+    'attributes',
+    'startedAt',
+    'idempotencyKey',
+    'onDuplicateKey',
+    'requestId',
+  ],
+  complete: [
+    'executionId',
+    'success',
+    'status',
+    'durationMs',
+    'output',
+    'error',
+    'metrics',
+    'completedAt',
+    'source',
+    'executionType',
+    'timedOut',
+    'retryAt',
+  ],
   progress: ['percent', 'message', 'stepId', 'at'],
   stepStart: ['at'],
   stepComplete: ['success', 'status', 'durationMs', 'error', 'at'],
@@ -264,9 +305,14 @@ export function limitsFrom(options: InMemoryOptions): JournalLimits {
   const bound = (name: keyof InMemoryOptions, fallback: number, max = 10_000_000) =>
     checkBound(name, given[name], fallback, max);
   const tenant = options.tenantAttribute ?? 'org';
-  if (typeof tenant !== 'string' || tenant.length === 0) checkBound('tenantAttribute', Number.NaN, 1, 1);
+  if (typeof tenant !== 'string' || tenant.length === 0)
+    checkBound('tenantAttribute', Number.NaN, 1, 1);
   const statsAttributes = options.statsAttributes ?? ['org'];
-  if (!Array.isArray(statsAttributes) || statsAttributes.some((a) => typeof a !== 'string' || a === '') || statsAttributes.length > 16) {
+  if (
+    !Array.isArray(statsAttributes) ||
+    statsAttributes.some((a) => typeof a !== 'string' || a === '') ||
+    statsAttributes.length > 16
+  ) {
     checkBound('statsAttributes (a list of at most 16 attribute keys)', Number.NaN, 1, 16);
   }
   return {
@@ -284,6 +330,9 @@ export function limitsFrom(options: InMemoryOptions): JournalLimits {
 }
 
 /** Checks the keys of a WalStore options object (and of openInMemory's narrower one). */
-export function checkStoreOptions(options: unknown, keys: readonly string[] = storeOptionKeys): void {
+export function checkStoreOptions(
+  options: unknown,
+  keys: readonly string[] = storeOptionKeys,
+): void {
   checkOptionKeys('WalStore options', options, keys);
 }

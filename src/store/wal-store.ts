@@ -56,7 +56,22 @@ import {
 
 export type * from './store-options.js';
 
-const inMemoryKeys = storeOptionKeys.filter((k) => !['durability', 'syncIntervalMs', 'recovery', 'maxSegmentBytes', 'preallocateBytes', 'lockStaleMs', 'readOnly', 'checkpointEveryBytes', 'retention', 'onProgress', 'fs'].includes(k));
+const inMemoryKeys = storeOptionKeys.filter(
+  (k) =>
+    ![
+      'durability',
+      'syncIntervalMs',
+      'recovery',
+      'maxSegmentBytes',
+      'preallocateBytes',
+      'lockStaleMs',
+      'readOnly',
+      'checkpointEveryBytes',
+      'retention',
+      'onProgress',
+      'fs',
+    ].includes(k),
+);
 
 export class WalStore {
   readonly path: string | undefined;
@@ -80,10 +95,21 @@ export class WalStore {
     this.#events = new JournalEvents(options.onListenerError);
     const pending = new PendingTransitions();
     // Starts up to the LSN at open were made by a process that is gone, unless a writer is alive.
-    this.#places = new ExecutionPlaces(parts.state, pending, parts.writerAlive ? 0 : parts.state.lastLsn);
+    this.#places = new ExecutionPlaces(
+      parts.state,
+      pending,
+      parts.writerAlive ? 0 : parts.state.lastLsn,
+    );
     const masker = new SecretMasker(options.redact);
     if (parts.writer && parts.checkpointer) {
-      this.#guard = new RetentionGuard(parts.writer.fencedFileSystem, parts.path!, parts.writer, parts.checkpointer, parts.retention?.maxBytes, parts.bytesOnDisk);
+      this.#guard = new RetentionGuard(
+        parts.writer.fencedFileSystem,
+        parts.path!,
+        parts.writer,
+        parts.checkpointer,
+        parts.retention?.maxBytes,
+        parts.bytesOnDisk,
+      );
     }
     this.#appender = new JournalAppender(parts.state, parts.log, masker, this.#events, this.#guard);
     const deps = {
@@ -163,24 +189,44 @@ export class WalStore {
   }
 
   /** Starts an execution (a queued one by its id, the next attempt of a retried one, or a new one). */
-  async actionExecutionStarted(actionId: string, options: StartOptions = {}): Promise<Recorded & { attempt: number }> {
+  async actionExecutionStarted(
+    actionId: string,
+    options: StartOptions = {},
+  ): Promise<Recorded & { attempt: number }> {
     this.#assertOpen();
     const done = await this.#recorder.start(checkAction(actionId), options);
     if ('place' in done) return { ...(await this.#deduplicated(done)), attempt: 0 };
-    return { executionId: done.executionId, lsn: done.lsn, status: 'running', deduplicated: false, attempt: done.attempt };
+    return {
+      executionId: done.executionId,
+      lsn: done.lsn,
+      status: 'running',
+      deduplicated: false,
+      attempt: done.attempt,
+    };
   }
 
-  async actionExecutionProgress(executionId: string, options: ProgressOptions): Promise<{ lsn: number }> {
+  async actionExecutionProgress(
+    executionId: string,
+    options: ProgressOptions,
+  ): Promise<{ lsn: number }> {
     this.#assertOpen();
     return this.#recorder.progress(executionId, options);
   }
 
-  async executionStepStarted(executionId: string, stepId: string, options: StepStartOptions = {}): Promise<{ lsn: number }> {
+  async executionStepStarted(
+    executionId: string,
+    stepId: string,
+    options: StepStartOptions = {},
+  ): Promise<{ lsn: number }> {
     this.#assertOpen();
     return this.#recorder.stepStarted(executionId, stepId, options);
   }
 
-  async executionStepCompleted(executionId: string, stepId: string, options: StepCompleteOptions): Promise<{ lsn: number }> {
+  async executionStepCompleted(
+    executionId: string,
+    stepId: string,
+    options: StepCompleteOptions,
+  ): Promise<{ lsn: number }> {
     this.#assertOpen();
     return this.#recorder.stepCompleted(executionId, stepId, options);
   }
@@ -195,7 +241,10 @@ export class WalStore {
   }
 
   /** Cancels a queued, running or interrupted execution, saying who and why. */
-  async actionExecutionCancelled(executionId: string, options: CancelOptions = {}): Promise<{ executionId: string; lsn: number }> {
+  async actionExecutionCancelled(
+    executionId: string,
+    options: CancelOptions = {},
+  ): Promise<{ executionId: string; lsn: number }> {
     this.#assertOpen();
     const { lsn } = await this.#recorder.cancel(executionId, options);
     return { executionId, lsn };
@@ -207,7 +256,10 @@ export class WalStore {
   }
 
   /** Deletes one ended execution: hidden at once, its bytes removed by `compact`. */
-  async deleteExecution(executionId: string, options: { reason?: string } = {}): Promise<{ lsn: number }> {
+  async deleteExecution(
+    executionId: string,
+    options: { reason?: string } = {},
+  ): Promise<{ lsn: number }> {
     this.#assertOpen();
     return this.#erasure.eraseOne(executionId, options, (id) => this.getExecution(id));
   }
@@ -331,7 +383,10 @@ export class WalStore {
     this.#assertOpen();
     const { writer, path } = this.#parts;
     if (!writer || !path) {
-      throw new WalError(ErrorCode.readOnly, `the store ${path ?? '(in memory)'} cannot compact (read-only or in memory)`);
+      throw new WalError(
+        ErrorCode.readOnly,
+        `the store ${path ?? '(in memory)'} cannot compact (read-only or in memory)`,
+      );
     }
     const erased = this.#state.erased;
     if (erased.empty) return { segmentsRewritten: [], recordsRedacted: 0 };
@@ -345,7 +400,9 @@ export class WalStore {
 
   /** Segments and checkpoints on disk, their sizes, LSN range and times. */
   diskUsage(): DiskUsage {
-    return this.path ? diskUsageOf(this.#parts.fs, this.path, this.lastLsn) : emptyDiskUsage(this.lastLsn);
+    return this.path
+      ? diskUsageOf(this.#parts.fs, this.path, this.lastLsn)
+      : emptyDiskUsage(this.lastLsn);
   }
 
   /**
@@ -375,10 +432,18 @@ export class WalStore {
    * appends them, from this or another process, across rotation. Ends on close() or `signal`.
    * Throws WAL_SEGMENT_GONE when retention removed records it still needed.
    */
-  async *follow(options: { fromLsn?: number; signal?: AbortSignal; pollMs?: number } = {}): AsyncGenerator<HistoryEntry> {
+  async *follow(
+    options: { fromLsn?: number; signal?: AbortSignal; pollMs?: number } = {},
+  ): AsyncGenerator<HistoryEntry> {
     this.#assertOpen();
-    const signal = options.signal ? AbortSignal.any([options.signal, this.#closeSignal.signal]) : this.#closeSignal.signal;
-    yield* followOf(this.#parts.fs, this.#requirePath(), { ...options, signal, erased: this.#state.erased });
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.#closeSignal.signal])
+      : this.#closeSignal.signal;
+    yield* followOf(this.#parts.fs, this.#requirePath(), {
+      ...options,
+      signal,
+      erased: this.#state.erased,
+    });
   }
 
   async close(): Promise<void> {
@@ -395,7 +460,9 @@ export class WalStore {
   }
 
   async #deduplicated(done: Duplicate): Promise<Recorded> {
-    const execution = this.path ? await this.getExecution(done.executionId) : this.#queries.liveDetail(done.executionId);
+    const execution = this.path
+      ? await this.getExecution(done.executionId)
+      : this.#queries.liveDetail(done.executionId);
     const recorded: Recorded = {
       executionId: done.executionId,
       lsn: execution?.firstLsn ?? 0,
@@ -407,7 +474,8 @@ export class WalStore {
   }
 
   #requirePath(): string {
-    if (!this.path) throw new WalError(ErrorCode.invalidArgument, 'an in-memory store has no history on disk');
+    if (!this.path)
+      throw new WalError(ErrorCode.invalidArgument, 'an in-memory store has no history on disk');
     return this.path;
   }
 

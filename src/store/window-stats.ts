@@ -49,7 +49,14 @@ async function foldEntries(
       }
       case 'completed': {
         const ran = entry.timedOut !== 'queue';
-        acc.recordEnd(entry.status, ran ? entry.durationMs : undefined, entry.attempt, entry.at, entry.error, entry.metrics);
+        acc.recordEnd(
+          entry.status,
+          ran ? entry.durationMs : undefined,
+          entry.attempt,
+          entry.at,
+          entry.error,
+          entry.metrics,
+        );
         if (entry.retryAt !== undefined) remember(entry.executionId, entry.retryAt);
         else {
           readyAt.delete(entry.executionId);
@@ -89,11 +96,18 @@ export async function statsFromHistory(
     }
     return acc;
   });
-  return { actions: [...accumulators.values()].map((a) => a.snapshot()), firstLsnOnDisk, untrackedRecords };
+  return {
+    actions: [...accumulators.values()].map((a) => a.snapshot()),
+    firstLsnOnDisk,
+    untrackedRecords,
+  };
 }
 
 /** Grouped stats of the entries (a window, or a grouping not kept in memory). */
-export async function groupStatsFromHistory(entries: AsyncIterable<HistoryEntry>, key: string): Promise<GroupStats[]> {
+export async function groupStatsFromHistory(
+  entries: AsyncIterable<HistoryEntry>,
+  key: string,
+): Promise<GroupStats[]> {
   const table = new GroupStatsTable(key, defaults.maxGroups);
   await foldEntries(entries, (entry) => {
     if (!('executionId' in entry)) return undefined;

@@ -34,6 +34,20 @@ export function lockedError(
 
 type Judgement = { takeover: 'deadHolder' | 'staleLock' } | { refusal: LockRefusal; why?: string };
 
+/**
+ * Tokens of locks this process released but could not remove (the file system would not let it
+ * prove the lock was still its own, a persistent stat failure). Such a lock's holder is gone as
+ * surely as a dead process: this process may take it over. Bounded (oldest forgotten first).
+ */
+const releasedHere = new Set<string>();
+const RELEASED_HERE_MAX = 64;
+
+export function noteReleasedHere(token: string): void {
+  if (releasedHere.size >= RELEASED_HERE_MAX)
+    releasedHere.delete(releasedHere.values().next().value as string);
+  releasedHere.add(token);
+}
+
 /** Whether the lock `seen` may be broken, and how; or why not. */
 function judge(
   fs: FileSystem,
@@ -41,6 +55,7 @@ function judge(
   own: ProcessIdentity | undefined,
   staleMs: number,
 ): Judgement {
+  if (seen.token !== null && releasedHere.has(seen.token)) return { takeover: 'deadHolder' };
   const liveness = seen.holder && holderLiveness(fs, seen.holder, own);
   if (liveness?.verdict === 'dead') return { takeover: 'deadHolder' };
   if (seen.mtimeMs < Date.now() - staleMs) return { takeover: 'staleLock' };
@@ -102,19 +117,30 @@ export function claim(
     for (let attempt = 1; ; attempt++) {
       try {
         fs.mkdir(lockPath);
-        return { takeover, ino: fs.stat(lockPath).ino };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const seen = inspectLock(fs, lockPath);
+        if (seen === undefined && attempt < 3) continue; // released meanwhile: mkdir again
+        const judgement: Judgement = seen ? judge(fs, seen, own, staleMs) : inProgress;
+        if ('refusal' in judgement) throw refusalError(dir, seen, judgement, staleMs);
+        if (attempt >= 3 || seen === undefined) throw refusalError(dir, seen, inProgress, staleMs);
+        breakLock(fs, lockPath, seen, staleMs, (now) =>
+          judgement.takeover === 'deadHolder' ? true : now.mtimeMs < Date.now() - staleMs,
+        );
+        takeover = judgement.takeover;
+        continue;
       }
-      const seen = inspectLock(fs, lockPath);
-      if (seen === undefined && attempt < 3) continue; // released meanwhile: mkdir again
-      const judgement: Judgement = seen ? judge(fs, seen, own, staleMs) : inProgress;
-      if ('refusal' in judgement) throw refusalError(dir, seen, judgement, staleMs);
-      if (attempt >= 3 || seen === undefined) throw refusalError(dir, seen, inProgress, staleMs);
-      breakLock(fs, lockPath, seen, staleMs, (now) =>
-        judgement.takeover === 'deadHolder' ? true : now.mtimeMs < Date.now() - staleMs,
-      );
-      takeover = judgement.takeover;
+      try {
+        return { takeover, ino: fs.stat(lockPath).ino };
+      } catch (error) {
+        // The directory this mkdir made is still empty: no one else can hold it yet.
+        try {
+          fs.rmdir(lockPath);
+        } catch {
+          // Left for the next opener, which finds a lock that never recorded a holder.
+        }
+        throw error;
+      }
     }
   } catch (error) {
     if (error instanceof WalError) throw error;

@@ -107,7 +107,8 @@ export function removeLock(
   lockPath: string,
   isExpected: (movedPath: string) => boolean,
 ): void {
-  const grave = `${lockPath}.removing-${randomBytes(6).toString('hex')}`;
+  // The time in the name lets a later sweep tell a removal in progress from one left unfinished.
+  const grave = `${lockPath}.removing-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
   fs.rename(lockPath, grave);
   if (!isExpected(grave)) {
     // Only after a pause longer than the stale window between the caller's check and the rename.
@@ -115,8 +116,59 @@ export function removeLock(
     const holder = readOwner(fs, lockPath);
     throw new WalLockedError(dirname(lockPath), holder, { refusal: 'takeoverInProgress' });
   }
-  for (const name of fs.readdir(grave)) fs.unlink(join(grave, name));
-  fs.rmdir(grave);
+  removeGrave(fs, grave);
+}
+
+/**
+ * Deletes a lock renamed away (a grave); once more after a failure (a transient EIO). A grave or
+ * file already gone (another process swept it) is done, not an error.
+ */
+function removeGrave(fs: FileSystem, grave: string): void {
+  const gone = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+  const attempt = () => {
+    for (const name of fs.readdir(grave)) {
+      try {
+        fs.unlink(join(grave, name));
+      } catch (error) {
+        if (!gone(error)) throw error;
+      }
+    }
+    fs.rmdir(grave);
+  };
+  try {
+    attempt();
+  } catch (error) {
+    if (gone(error)) return;
+    try {
+      attempt();
+    } catch (again) {
+      if (!gone(again)) throw again;
+    }
+  }
+}
+
+/** Graves younger than this may be a removal in progress (seconds between rename and unlink). */
+const GRAVE_GRACE_MS = 10_000;
+
+/**
+ * Deletes graves an earlier removal could not finish (`<lock>.removing-<time>-<random>`: never
+ * a lock, only what was one), once their name says they are older than a removal takes.
+ * Quietly: another process may be deleting the same grave.
+ */
+export function sweepGraves(fs: FileSystem, lockPath: string): void {
+  const prefix = `${basename(lockPath)}.removing-`;
+  let names: string[];
+  try {
+    names = fs.readdir(dirname(lockPath));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const madeMs = Number.parseInt(name.slice(prefix.length).split('-')[0] ?? '', 36);
+    if (!Number.isFinite(madeMs) || madeMs > Date.now() - GRAVE_GRACE_MS) continue;
+    quietly(() => removeGrave(fs, join(dirname(lockPath), name)));
+  }
 }
 
 /** Whether the lock at `path` is `expected` (by owner token, else inode and mtime). */

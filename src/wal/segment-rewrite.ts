@@ -5,7 +5,12 @@
 // one, both whole. Only a segment that reads clean end to end is rewritten; the whole segment is
 // read into memory (at most maxSegmentBytes). Never the active segment: that is the writer's.
 import { join } from 'node:path';
-import { FrameFlag, SEGMENT_HEADER_BYTES, TEMP_SUFFIX, ZERO_FILL_VERSION } from '../format/constants.js';
+import {
+  FrameFlag,
+  SEGMENT_HEADER_BYTES,
+  TEMP_SUFFIX,
+  ZERO_FILL_VERSION,
+} from '../format/constants.js';
 import {
   frameBytesFor,
   frameChecksumMatches,
@@ -19,12 +24,19 @@ import { ioError, WalCorruptionError } from '../errors.js';
 import { type FileSystem, readFully, writeFully } from './file-system.js';
 
 /** What replaces a frame: its new type and payload (undefined: keep the frame as it is). */
-export type FrameReplacement = (frame: { lsn: number; type: number; payload: Buffer }) =>
-  | { type: number; payload: Uint8Array }
-  | undefined;
+export type FrameReplacement = (frame: {
+  lsn: number;
+  type: number;
+  payload: Buffer;
+}) => { type: number; payload: Uint8Array } | undefined;
 
 /** Rewrites `name` with the frames `replace` answers for; returns how many it replaced. */
-export async function rewriteSegment(fs: FileSystem, dir: string, name: string, replace: FrameReplacement): Promise<number> {
+export async function rewriteSegment(
+  fs: FileSystem,
+  dir: string,
+  name: string,
+  replace: FrameReplacement,
+): Promise<number> {
   const path = join(dir, name);
   const bytes = readWhole(fs, path);
   const verdict = decodeSegmentHeader(bytes.subarray(0, SEGMENT_HEADER_BYTES));
@@ -38,15 +50,30 @@ export async function rewriteSegment(fs: FileSystem, dir: string, name: string, 
     // Zeros to the end of a v2 segment end its data (docs/format.md#zero-fill).
     if (version >= ZERO_FILL_VERSION && bytes.subarray(at).every((b) => b === 0)) break;
     const check = readFrameHeader(bytes, at, bytes.length - at);
-    if (!check.ok || check.header.lsn !== lsn || !frameChecksumMatches(bytes, at, check.header, salt)) {
+    if (
+      !check.ok ||
+      check.header.lsn !== lsn ||
+      !frameChecksumMatches(bytes, at, check.header, salt)
+    ) {
       throw corruption(dir, name, at, lsn, check.ok ? 'frame does not check' : check.reason);
     }
     const { header } = check;
     const frame = bytes.subarray(at, at + header.frameBytes);
-    const replacement = replace({ lsn, type: header.type, payload: framePayload(bytes, at, header) });
+    const replacement = replace({
+      lsn,
+      type: header.type,
+      payload: framePayload(bytes, at, header),
+    });
     if (replacement) {
       const out = Buffer.alloc(frameBytesFor(replacement.payload.length));
-      placeFrame(out, 0, replacement.type, replacement.payload, lsn, header.flags & FrameFlag.batchContinues);
+      placeFrame(
+        out,
+        0,
+        replacement.type,
+        replacement.payload,
+        lsn,
+        header.flags & FrameFlag.batchContinues,
+      );
       sealFrame(out, 0, header.flags & FrameFlag.syncPoint, salt);
       parts.push(out);
       replaced += 1;
@@ -100,6 +127,18 @@ function readWhole(fs: FileSystem, path: string): Buffer {
   }
 }
 
-function corruption(dir: string, segment: string, offset: number, expectedLsn: number, reason: string): WalCorruptionError {
-  return new WalCorruptionError({ dir, segment, offset, expectedLsn, reason: `${reason} (compaction rewrites only segments that verify)` });
+function corruption(
+  dir: string,
+  segment: string,
+  offset: number,
+  expectedLsn: number,
+  reason: string,
+): WalCorruptionError {
+  return new WalCorruptionError({
+    dir,
+    segment,
+    offset,
+    expectedLsn,
+    reason: `${reason} (compaction rewrites only segments that verify)`,
+  });
 }

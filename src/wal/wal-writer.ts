@@ -382,7 +382,8 @@ export class WalWriter {
       .then(() => this.#drainQueue())
       .finally(() => {
         this.#draining = undefined;
-        if ((this.#queue.length > 0 || this.#sealWaiters.length > 0) && !this.#failure) this.#scheduleDrain();
+        if ((this.#queue.length > 0 || this.#sealWaiters.length > 0) && !this.#failure)
+          this.#scheduleDrain();
       });
   }
 
@@ -552,6 +553,7 @@ export class WalWriter {
     this.#arena.take();
     const rejected = [...group, ...this.#queue.splice(0, this.#queue.length)];
     for (const pending of rejected) pending.reject(error);
-    for (const waiter of this.#sealWaiters.splice(0, this.#sealWaiters.length)) waiter.reject(error);
+    for (const waiter of this.#sealWaiters.splice(0, this.#sealWaiters.length))
+      waiter.reject(error);
   }
 }

@@ -25,8 +25,21 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ioError, type LockHolder, WalError, WalLockedError, WalLockLostError } from '../errors.js';
 import { type FileSystem, nodeFileSystem } from './file-system.js';
-import { claim, type LockTakeover, lockedError, removeIfOurs } from './lock-claim.js';
-import { LOCK_DIR_NAME, OWNER_FILE, readOwner, removeLock, writeOwner } from './lock-directory.js';
+import {
+  claim,
+  type LockTakeover,
+  lockedError,
+  noteReleasedHere,
+  removeIfOurs,
+} from './lock-claim.js';
+import {
+  LOCK_DIR_NAME,
+  OWNER_FILE,
+  readOwner,
+  removeLock,
+  sweepGraves,
+  writeOwner,
+} from './lock-directory.js';
 import { holderLiveness, ownIdentity } from './process-liveness.js';
 
 export { lockedError, type LockTakeover } from './lock-claim.js';
@@ -110,6 +123,7 @@ export class WriterLock {
       throw ioError('writing the lock owner in', lockPath, error);
     }
     const lock = new WriterLock(fs, dir, holder, claimed.takeover, owner, options);
+    sweepGraves(fs, lockPath);
     heldHere.set(lockPath, lock);
     WriterLock.#releaseAtExit();
     return lock;
@@ -121,11 +135,27 @@ export class WriterLock {
     return !this.#released && this.#isOwnerIn(this.#lockPath);
   }
 
-  /** Throws WalLockLostError unless this process still owns the lock. */
+  /** Throws WalLockLostError unless this process still owns the lock (saying why it does not). */
   assertHeld(): void {
-    if (!this.holds()) {
-      throw new WalLockLostError(this.dir, 'another process took it over, or it was released');
+    if (this.holds()) return;
+    if (this.#released) throw new WalLockLostError(this.dir, 'it was released');
+    const owner = join(this.#lockPath, OWNER_FILE);
+    try {
+      this.#fs.stat(owner);
+    } catch (error) {
+      // The owner file is gone or unreadable: the directory was moved or removed under the
+      // writer (or its permissions changed): say so, with the file-system error as cause.
+      const errno = (error as NodeJS.ErrnoException).code;
+      const what =
+        errno === 'ENOENT'
+          ? `its owner file ${owner} is gone (the journal directory was moved or removed, or another process broke the lock)`
+          : `its owner file ${owner} cannot be read (${errno ?? String(error)})`;
+      throw new WalLockLostError(this.dir, what, { cause: error });
     }
+    throw new WalLockLostError(
+      this.dir,
+      'another process took it over (its owner file is not ours)',
+    );
   }
 
   /**
@@ -143,11 +173,13 @@ export class WriterLock {
 
   #releaseNow(): void {
     if (this.#released) return;
-    const held = this.holds();
+    const held = this.holds() || readOwner(this.#fs, this.#lockPath)?.token === this.holder.token;
     this.#stop();
     try {
       // Identified by the owner file's inode, as the fence does: no read that could fail.
       if (held) this.#removeOwn();
+      // Not provably ours any more (or not removable): if it is, this process may reclaim it.
+      else noteReleasedHere(this.holder.token);
     } finally {
       this.#closeOwner();
     }
@@ -159,8 +191,11 @@ export class WriterLock {
    * refuse every later open in this process until it is stale.
    */
   #removeOwn(): void {
+    // Ours by the owner file's inode, or (when stat fails) by the token the owner file holds.
+    const ours = (path: string) =>
+      this.#isOwnerIn(path) || readOwner(this.#fs, path)?.token === this.holder.token;
     try {
-      removeLock(this.#fs, this.#lockPath, (moved) => this.#isOwnerIn(moved));
+      removeLock(this.#fs, this.#lockPath, ours);
       return;
     } catch (error) {
       if (error instanceof WalError || !this.#isOwnerIn(this.#lockPath)) throw error;
@@ -169,11 +204,15 @@ export class WriterLock {
     this.#fs.rmdir(this.#lockPath);
   }
 
+  /** Whether the owner file in `lockPath` is ours; a failed stat is asked once more (EIO). */
   #isOwnerIn(lockPath: string): boolean {
-    try {
-      return this.#fs.stat(join(lockPath, OWNER_FILE)).ino === this.#ownerInode;
-    } catch {
-      return false;
+    const owner = join(lockPath, OWNER_FILE);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return this.#fs.stat(owner).ino === this.#ownerInode;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || attempt === 2) return false;
+      }
     }
   }
 

@@ -265,7 +265,7 @@ describe('repair', () => {
     const writer = await WalStore.open(copy);
     const result = spawnCli(['repair', copy, '-y']);
     expect(result.code).toBe(4);
-    expect(result.stderr).toMatch(/locked by a writer \(pid \d+/);
+    expect(result.stderr).toMatch(/locked by a running writer \(pid \d+/);
     const compact = spawnCli(['compact', copy, '--keep-segments', '1']);
     expect(compact.code).toBe(4);
     await writer.close();

@@ -7,7 +7,12 @@ import { ErrorCode, WalError } from '../../src/errors.js';
 import { encodePayload } from '../../src/format/payload-codec.js';
 import { fromWire, toWire } from '../../src/journal/field-table.js';
 import type { KindName } from '../../src/journal/record-kind.js';
-import { decodeRecord, encodeRecord, kindNamed, recordKinds } from '../../src/journal/record-registry.js';
+import {
+  decodeRecord,
+  encodeRecord,
+  kindNamed,
+  recordKinds,
+} from '../../src/journal/record-registry.js';
 import { WalStore } from '../../src/store/wal-store.js';
 import { iterateLog } from '../../src/wal/log-replay.js';
 import { WalWriter } from '../../src/wal/wal-writer.js';
@@ -55,18 +60,30 @@ describe('the record-kind registry', () => {
     },
   );
 
-  it.each(recordKinds.map((k) => [k.name] as const))('%s: only the required fields is a valid payload too', (name) => {
-    const kind = kindNamed(name as KindName);
-    const full = fullExamples[name as KindName] as Record<string, unknown>;
-    const required = Object.fromEntries(kind.fields.filter((f) => f.required).map((f) => [f.name, full[f.name]]));
-    const wire = toWire(kind.fields, required);
-    expect(wire).toHaveLength(kind.fields.filter((f) => f.required).length);
-    expect(decodeRecord(record(kind.type, wire))!.payload).toEqual(required);
-  });
+  it.each(recordKinds.map((k) => [k.name] as const))(
+    '%s: only the required fields is a valid payload too',
+    (name) => {
+      const kind = kindNamed(name as KindName);
+      const full = fullExamples[name as KindName] as Record<string, unknown>;
+      const required = Object.fromEntries(
+        kind.fields.filter((f) => f.required).map((f) => [f.name, full[f.name]]),
+      );
+      const wire = toWire(kind.fields, required);
+      expect(wire).toHaveLength(kind.fields.filter((f) => f.required).length);
+      expect(decodeRecord(record(kind.type, wire))!.payload).toEqual(required);
+    },
+  );
 
   it('writes absent optional fields inside the array as nil and drops trailing ones', () => {
     const kind = kindNamed('completed');
-    const wire = toWire(kind.fields, { executionId: 'e', actionId: 'a', status: 'failed', durationMs: 1, completedAt: 2, error: 'x' });
+    const wire = toWire(kind.fields, {
+      executionId: 'e',
+      actionId: 'a',
+      status: 'failed',
+      durationMs: 1,
+      completedAt: 2,
+      error: 'x',
+    });
     expect(wire).toEqual(['e', 'a', 1, 1, 2, null, 'x']);
   });
 
@@ -83,8 +100,16 @@ describe('the record-kind registry', () => {
     ['an id that is not a string', [7, 'deploy', 0, 1, 2], /executionId is not a string/],
     ['a non-finite duration', ['e', 'deploy', 0, 'x', 2], /durationMs is not a finite number/],
     ['an output that is not a string', ['e', 'deploy', 0, 1, 2, 7], /output is not a string/],
-    ['metrics that are not numbers', ['e', 'deploy', 0, 1, 2, null, null, { a: 'x' }], /metrics.a is not a number/],
-    ['an unknown status name (v1)', { executionId: 'e', actionId: 'a', status: 'weird', durationMs: 1, completedAt: 2 }, /unknown status weird/],
+    [
+      'metrics that are not numbers',
+      ['e', 'deploy', 0, 1, 2, null, null, { a: 'x' }],
+      /metrics.a is not a number/,
+    ],
+    [
+      'an unknown status name (v1)',
+      { executionId: 'e', actionId: 'a', status: 'weird', durationMs: 1, completedAt: 2 },
+      /unknown status weird/,
+    ],
   ])('refuses %s by name (WAL_CORRUPT, with the lsn)', (_, value, message) => {
     const error = refusal(() => decodeRecord(record(2, value)));
     expect(error.code).toBe(ErrorCode.corrupt);

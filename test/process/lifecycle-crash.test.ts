@@ -28,7 +28,8 @@ function parseAcks(lines: readonly string[]): Acked {
     if (tag !== 'ack') continue;
     acked.lastLsn = Math.max(acked.lastLsn, Number(lsn));
     acked.events.set(id!, [...(acked.events.get(id!) ?? []), event!]);
-    if (event === 'progress') acked.progress.set(id!, [...(acked.progress.get(id!) ?? []), Number(extra)]);
+    if (event === 'progress')
+      acked.progress.set(id!, [...(acked.progress.get(id!) ?? []), Number(extra)]);
   }
   return acked;
 }
@@ -62,23 +63,42 @@ describe('lifecycles across a SIGKILL', () => {
       let interruptedSeen = 0;
       for (let round = 0; round < rounds; round++) {
         const child = spawnChild('lifecycle-writer', [dir, String(seed + round)]);
-        await child.waitFor('ready', () => (child.lines.includes('ready') ? true : undefined), 30_000);
+        await child.waitFor(
+          'ready',
+          () => (child.lines.includes('ready') ? true : undefined),
+          30_000,
+        );
         const wanted = randomInt(random, 20, 200);
-        await child.waitFor(`${wanted} acks`, () => (child.lines.filter((l) => l.startsWith('ack')).length >= wanted ? true : undefined), 30_000);
+        await child.waitFor(
+          `${wanted} acks`,
+          () =>
+            child.lines.filter((l) => l.startsWith('ack')).length >= wanted ? true : undefined,
+          30_000,
+        );
         await child.kill();
         const acked = parseAcks(child.lines);
         // Reopen as the restarted writer would (running before the open means interrupted).
         const store = await reopenWriter(dir);
         try {
-          expect(store.lastLsn, 'every acknowledged record is there').toBeGreaterThanOrEqual(acked.lastLsn);
-          const interrupted = new Set(store.inFlight().filter((e) => e.state === 'interrupted').map((e) => e.executionId));
+          expect(store.lastLsn, 'every acknowledged record is there').toBeGreaterThanOrEqual(
+            acked.lastLsn,
+          );
+          const interrupted = new Set(
+            store
+              .inFlight()
+              .filter((e) => e.state === 'interrupted')
+              .map((e) => e.executionId),
+          );
           for (const [id, events] of acked.events) {
             const state = store.executionState(id);
             const expected = expectedState(events);
             // A record written but not yet acknowledged may have moved it one step further.
             if (expected === 'ended') expect(['succeeded', 'failed'], id).toContain(state);
             else if (expected === 'cancelled') expect(state, id).toBe('cancelled');
-            else if (expected === 'queued') expect(['queued', 'interrupted', 'cancelled', 'succeeded', 'failed'], id).toContain(state);
+            else if (expected === 'queued')
+              expect(['queued', 'interrupted', 'cancelled', 'succeeded', 'failed'], id).toContain(
+                state,
+              );
             else expect(['interrupted', 'succeeded', 'failed', 'queued'], id).toContain(state);
             if (state === 'interrupted') {
               expect(interrupted.has(id), `${id} named in inFlight()`).toBe(true);
@@ -87,7 +107,9 @@ describe('lifecycles across a SIGKILL', () => {
               expect(detail?.attempts.at(-1)?.status).toBe('interrupted');
               // Every acknowledged progress update is in its history, in order.
               const percents = detail!.progress.map((p) => p.percent);
-              expect(percents.slice(0, (acked.progress.get(id) ?? []).length)).toEqual(acked.progress.get(id) ?? []);
+              expect(percents.slice(0, (acked.progress.get(id) ?? []).length)).toEqual(
+                acked.progress.get(id) ?? [],
+              );
               interruptedSeen += 1;
             }
           }
@@ -97,7 +119,9 @@ describe('lifecycles across a SIGKILL', () => {
         }
       }
       expect(interruptedSeen, 'the kills interrupted executions').toBeGreaterThan(0);
-      console.info(`lifecycle crash: ${rounds} kills, ${interruptedSeen} interrupted executions checked`);
+      console.info(
+        `lifecycle crash: ${rounds} kills, ${interruptedSeen} interrupted executions checked`,
+      );
     });
   }, 180_000);
 });

@@ -587,7 +587,11 @@ describe('writing checkpoints', () => {
     await withSeed('checkpoint sizes', async (_random, seed) => {
       const dir = tempDir('checkpoint-size');
       // Every bound of the state is reached by 6000 ops (the ended ids too).
-      const store = await WalStore.open(dir, { durability: 'none', checkpointEveryBytes: 0, maxEndedTracked: 1000 });
+      const store = await WalStore.open(dir, {
+        durability: 'none',
+        checkpointEveryBytes: 0,
+        maxEndedTracked: 1000,
+      });
       const sizes: string[] = [];
       let done = 0;
       const ops = journalOps(seed, 12_000, { actions: 50 });
@@ -601,7 +605,9 @@ describe('writing checkpoints', () => {
         previous = bytes;
       }
       await store.close();
-      console.info(`checkpoint sizes (50 actions, rings of 1000, 1000 ended ids): ${sizes.join(', ')}`);
+      console.info(
+        `checkpoint sizes (50 actions, rings of 1000, 1000 ended ids): ${sizes.join(', ')}`,
+      );
     });
   });
 });

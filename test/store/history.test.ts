@@ -24,11 +24,10 @@ afterAll(removeTempDirs);
 
 /** The filter semantics as documented: each given field must hold; `until` drops the unfinished. */
 function applyFilter(entries: HistoryEntry[], f: HistoryFilter): HistoryEntry[] {
-  return entries.filter(
-    (entry) => {
-      const e = flat(entry);
-      return (
-        (f.until === undefined || (e.kind !== 'interrupted' && e.kind !== 'in-flight')) &&
+  return entries.filter((entry) => {
+    const e = flat(entry);
+    return (
+      (f.until === undefined || (e.kind !== 'interrupted' && e.kind !== 'in-flight')) &&
       (f.fromLsn === undefined || e.lsn >= f.fromLsn) &&
       (f.since === undefined || e.at >= f.since) &&
       (f.until === undefined || e.at < f.until) &&
@@ -36,9 +35,8 @@ function applyFilter(entries: HistoryEntry[], f: HistoryFilter): HistoryEntry[] 
       (f.status === undefined || e.status === f.status) &&
       (f.source === undefined || e.source === f.source) &&
       (f.kinds === undefined || f.kinds.includes(e.kind))
-      );
-    },
-  );
+    );
+  });
 }
 
 async function collect(store: WalStore, filter?: HistoryFilter): Promise<HistoryEntry[]> {

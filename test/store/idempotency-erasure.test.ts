@@ -23,7 +23,8 @@ async function refusal(promise: Promise<unknown>): Promise<WalError> {
 
 async function historyIds(store: WalStore): Promise<string[]> {
   const ids: string[] = [];
-  for await (const entry of store.history()) if ('executionId' in entry) ids.push(entry.executionId);
+  for await (const entry of store.history())
+    if ('executionId' in entry) ids.push(entry.executionId);
   return ids;
 }
 
@@ -31,28 +32,58 @@ describe('idempotency keys', () => {
   it('return the execution a key made, with its state, and write nothing', async () => {
     const dir = tempDir('idem');
     const store = await WalStore.open(dir);
-    const first = await store.actionExecutionQueued('deploy', { idempotencyKey: 'k1', attributes: { org: 'acme' } });
+    const first = await store.actionExecutionQueued('deploy', {
+      idempotencyKey: 'k1',
+      attributes: { org: 'acme' },
+    });
     const lsn = store.lastLsn;
-    const again = await store.actionExecutionQueued('deploy', { idempotencyKey: 'k1', attributes: { org: 'acme' } });
-    expect(again).toMatchObject({ executionId: first.executionId, deduplicated: true, status: 'queued', lsn: first.lsn });
+    const again = await store.actionExecutionQueued('deploy', {
+      idempotencyKey: 'k1',
+      attributes: { org: 'acme' },
+    });
+    expect(again).toMatchObject({
+      executionId: first.executionId,
+      deduplicated: true,
+      status: 'queued',
+      lsn: first.lsn,
+    });
     expect(again.execution).toMatchObject({ executionId: first.executionId, status: 'queued' });
     expect(store.lastLsn).toBe(lsn);
     // Another tenant may use the same key.
-    const other = await store.actionExecutionQueued('deploy', { idempotencyKey: 'k1', attributes: { org: 'globex' } });
+    const other = await store.actionExecutionQueued('deploy', {
+      idempotencyKey: 'k1',
+      attributes: { org: 'globex' },
+    });
     expect(other.deduplicated).toBe(false);
     expect(other.executionId).not.toBe(first.executionId);
     // A start carrying a key seen returns it too, with the result.
     await store.actionExecutionStarted('deploy', { executionId: first.executionId });
-    await store.actionExecutionCompleted('deploy', { executionId: first.executionId, success: true, output: 'done' });
-    const viaStart = await store.actionExecutionStarted('deploy', { idempotencyKey: 'k1', attributes: { org: 'acme' } });
-    expect(viaStart).toMatchObject({ executionId: first.executionId, deduplicated: true, status: 'succeeded' });
+    await store.actionExecutionCompleted('deploy', {
+      executionId: first.executionId,
+      success: true,
+      output: 'done',
+    });
+    const viaStart = await store.actionExecutionStarted('deploy', {
+      idempotencyKey: 'k1',
+      attributes: { org: 'acme' },
+    });
+    expect(viaStart).toMatchObject({
+      executionId: first.executionId,
+      deduplicated: true,
+      status: 'succeeded',
+    });
     expect(viaStart.execution?.outcome).toMatchObject({ status: 'succeeded', output: 'done' });
     await store.checkpoint();
     await store.close();
     // Durable: after a reopen (from the checkpoint) the key still finds its execution.
     const reopened = await WalStore.open(dir);
     expect(reopened.recoveryReport.checkpoint).toBeDefined();
-    expect(await reopened.actionExecutionQueued('deploy', { idempotencyKey: 'k1', attributes: { org: 'acme' } })).toMatchObject({
+    expect(
+      await reopened.actionExecutionQueued('deploy', {
+        idempotencyKey: 'k1',
+        attributes: { org: 'acme' },
+      }),
+    ).toMatchObject({
       executionId: first.executionId,
       deduplicated: true,
     });
@@ -63,23 +94,44 @@ describe('idempotency keys', () => {
     const store = await WalStore.open(tempDir('idem-retry'), { idempotencyWindowMs: 60_000 });
     const first = await store.actionExecutionQueued('sync', { idempotencyKey: 'nightly' });
     await store.actionExecutionStarted('sync', { executionId: first.executionId });
-    await store.actionExecutionCompleted('sync', { executionId: first.executionId, success: false, error: 'x' });
-    expect((await store.actionExecutionQueued('sync', { idempotencyKey: 'nightly' })).deduplicated).toBe(true);
-    const retried = await store.actionExecutionQueued('sync', { idempotencyKey: 'nightly', onDuplicateKey: 'retry-if-failed' });
+    await store.actionExecutionCompleted('sync', {
+      executionId: first.executionId,
+      success: false,
+      error: 'x',
+    });
+    expect(
+      (await store.actionExecutionQueued('sync', { idempotencyKey: 'nightly' })).deduplicated,
+    ).toBe(true);
+    const retried = await store.actionExecutionQueued('sync', {
+      idempotencyKey: 'nightly',
+      onDuplicateKey: 'retry-if-failed',
+    });
     expect(retried.deduplicated).toBe(false);
     // The key now names the new execution.
-    expect((await store.actionExecutionQueued('sync', { idempotencyKey: 'nightly' })).executionId).toBe(retried.executionId);
+    expect(
+      (await store.actionExecutionQueued('sync', { idempotencyKey: 'nightly' })).executionId,
+    ).toBe(retried.executionId);
     // Outside the window (a key recorded more than 60 s ago) it is a new execution.
-    const old = await store.actionExecutionQueued('sync', { idempotencyKey: 'old', queuedAt: Date.now() - 120_000 });
+    const old = await store.actionExecutionQueued('sync', {
+      idempotencyKey: 'old',
+      queuedAt: Date.now() - 120_000,
+    });
     const fresh = await store.actionExecutionQueued('sync', { idempotencyKey: 'old' });
     expect(fresh.executionId).not.toBe(old.executionId);
-    await expect(store.actionExecutionQueued('sync', { idempotencyKey: 'x', onDuplicateKey: 'sometimes' as never })).rejects.toThrow(/onDuplicateKey/);
+    await expect(
+      store.actionExecutionQueued('sync', {
+        idempotencyKey: 'x',
+        onDuplicateKey: 'sometimes' as never,
+      }),
+    ).rejects.toThrow(/onDuplicateKey/);
     await store.close();
   });
 
   it('dedupe concurrent calls with the same key: one record, every caller the same id', async () => {
     const store = await WalStore.open(tempDir('idem-concurrent'));
-    const results = await Promise.all(Array.from({ length: 8 }, () => store.actionExecutionQueued('a', { idempotencyKey: 'same' })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => store.actionExecutionQueued('a', { idempotencyKey: 'same' })),
+    );
     expect(new Set(results.map((r) => r.executionId)).size).toBe(1);
     expect(results.filter((r) => !r.deduplicated)).toHaveLength(1);
     expect(store.lastLsn).toBe(1);
@@ -92,9 +144,17 @@ describe('erasure', () => {
     const dir = tempDir('erase');
     const store = await WalStore.open(dir);
     const keep = await store.actionExecutionStarted('deploy', { attributes: { user: 'u-2' } });
-    await store.actionExecutionCompleted('deploy', { executionId: keep.executionId, success: true, output: 'kept' });
+    await store.actionExecutionCompleted('deploy', {
+      executionId: keep.executionId,
+      success: true,
+      output: 'kept',
+    });
     const gone = await store.actionExecutionStarted('deploy', { attributes: { user: 'u-1' } });
-    await store.actionExecutionCompleted('deploy', { executionId: gone.executionId, success: false, error: 'secret-ish detail' });
+    await store.actionExecutionCompleted('deploy', {
+      executionId: gone.executionId,
+      success: false,
+      error: 'secret-ish detail',
+    });
     const before = store.actionStats('deploy');
     await store.deleteExecution(gone.executionId, { reason: 'user asked' });
     const check = async (s: WalStore) => {
@@ -102,7 +162,9 @@ describe('erasure', () => {
       expect(s.recentFailures(10)).toEqual([]);
       expect(await s.getExecution(gone.executionId)).toBeUndefined();
       expect(await s.getExecution(keep.executionId)).toBeDefined();
-      expect((await s.listExecutions()).items.map((i) => i.executionId)).toEqual([keep.executionId]);
+      expect((await s.listExecutions()).items.map((i) => i.executionId)).toEqual([
+        keep.executionId,
+      ]);
       expect(await historyIds(s)).not.toContain(gone.executionId);
       expect(s.actionStats('deploy')).toEqual(before);
       expect(s.executionState(gone.executionId)).toBe('erased');
@@ -119,7 +181,9 @@ describe('erasure', () => {
     const store = await WalStore.open(tempDir('erase-filter'));
     const ids: string[] = [];
     for (const user of ['u-1', 'u-1', 'u-2']) {
-      const { executionId } = await store.actionExecutionStarted('report', { attributes: { user } });
+      const { executionId } = await store.actionExecutionStarted('report', {
+        attributes: { user },
+      });
       await store.actionExecutionCompleted('report', { executionId, success: true });
       ids.push(executionId);
     }
@@ -127,7 +191,10 @@ describe('erasure', () => {
     const refused = await refusal(store.deleteExecutions({ attributes: { user: 'u-1' } }));
     expect(refused).toBeInstanceOf(WalStateError);
     expect((refused as WalStateError).executionId).toBe(live.executionId);
-    await store.actionExecutionCancelled(live.executionId, { actor: 'ops', reason: 'erasure request' });
+    await store.actionExecutionCancelled(live.executionId, {
+      actor: 'ops',
+      reason: 'erasure request',
+    });
     await store.deleteExecutions({ attributes: { user: 'u-1' }, reason: 'gdpr' });
     expect(store.recentActionExecutions(10).map((r) => r.executionId)).toEqual([ids[2]]);
     expect(await historyIds(store)).toEqual([ids[2], ids[2]]);
@@ -149,7 +216,11 @@ describe('erasure', () => {
     const dir = tempDir('erase-bytes');
     const store = await WalStore.open(dir);
     const { executionId } = await store.actionExecutionStarted('a');
-    await store.actionExecutionCompleted('a', { executionId, success: true, output: 'payload-XYZZY' });
+    await store.actionExecutionCompleted('a', {
+      executionId,
+      success: true,
+      output: 'payload-XYZZY',
+    });
     await store.deleteExecution(executionId);
     await store.close();
     const bytes = readdirSync(dir)
@@ -169,10 +240,20 @@ describe('erasure compaction', () => {
     let gone = '';
     for (let i = 0; i < 40; i++) {
       const secret = i === 7 ? 'private-ZQXJ-detail' : 'ordinary';
-      const { executionId } = await store.actionExecutionQueued('job', { attributes: { user: i === 7 ? 'u-7' : 'u-x' } });
+      const { executionId } = await store.actionExecutionQueued('job', {
+        attributes: { user: i === 7 ? 'u-7' : 'u-x' },
+      });
       await store.actionExecutionStarted('job', { executionId });
-      await store.actionExecutionProgress(executionId, { percent: 50, message: `${secret} progress` });
-      await store.actionExecutionCompleted('job', { executionId, success: i % 3 !== 0, output: secret, durationMs: 10 + i });
+      await store.actionExecutionProgress(executionId, {
+        percent: 50,
+        message: `${secret} progress`,
+      });
+      await store.actionExecutionCompleted('job', {
+        executionId,
+        success: i % 3 !== 0,
+        output: secret,
+        durationMs: 10 + i,
+      });
       if (i === 7) gone = executionId;
       else kept.push(executionId);
     }
@@ -205,7 +286,9 @@ describe('erasure compaction', () => {
     ]);
     expect(replayed.counters.redacted).toBe(4);
     expect(await replayed.getExecution(gone)).toBeUndefined();
-    expect((await replayed.listExecutions({ limit: 100 })).items.map((i) => i.executionId)).not.toContain(gone);
+    expect(
+      (await replayed.listExecutions({ limit: 100 })).items.map((i) => i.executionId),
+    ).not.toContain(gone);
     expect((await replayed.getExecution(kept[0]!))?.status).toBeDefined();
     await replayed.close();
     const { verifyJournal } = await import('../../src/store/journal-verify.js');

@@ -110,7 +110,9 @@ function attempt(store: WalStore, event: LifecycleEvent): Promise<unknown> {
   }
 }
 
-const pairs = lifecyclePlaces.flatMap((place) => lifecycleEvents.map((event) => [place, event] as const));
+const pairs = lifecyclePlaces.flatMap((place) =>
+  lifecycleEvents.map((event) => [place, event] as const),
+);
 
 describe('the state machine, every (state × event) pair through the store', () => {
   it.each(pairs)('%s × %s', async (place, event) => {
@@ -126,7 +128,9 @@ describe('the state machine, every (state × event) pair through the store', () 
     if (to === undefined) {
       expect(caught, `${place} × ${event} must be refused`).toBeInstanceOf(WalStateError);
       const error = caught as WalStateError;
-      expect(error.code).toBe(place === 'unknown' ? ErrorCode.unknownExecution : ErrorCode.illegalTransition);
+      expect(error.code).toBe(
+        place === 'unknown' ? ErrorCode.unknownExecution : ErrorCode.illegalTransition,
+      );
       expect(error.executionId).toBe(X);
       expect(error.message).toMatch(/docs\/lifecycle\.md/);
       expect(store.lastLsn, 'nothing written').toBe(lsnBefore);
@@ -237,7 +241,15 @@ describe('docs/lifecycle.md', () => {
     const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'lifecycle.md'), 'utf8');
     const block = /<!-- transitions: [^>]+ -->\n([\s\S]*?)<!-- \/transitions -->/.exec(doc)?.[1];
     expect(block, 'the transitions block').toBeDefined();
-    const rows = block!.trim().split('\n').map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim().replace(/`/g, '')));
+    const rows = block!
+      .trim()
+      .split('\n')
+      .map((line) =>
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim().replace(/`/g, '')),
+      );
     const header = rows[0]!.slice(1);
     expect(header).toEqual([...lifecycleEvents]);
     const table = rows.slice(2);
@@ -245,7 +257,9 @@ describe('docs/lifecycle.md', () => {
     for (const row of table) {
       const from = row[0] as LifecyclePlace;
       header.forEach((event, i) => {
-        expect(row[i + 1], `${from} × ${event}`).toBe(nextState(from, event as LifecycleEvent) ?? '·');
+        expect(row[i + 1], `${from} × ${event}`).toBe(
+          nextState(from, event as LifecycleEvent) ?? '·',
+        );
       });
     }
   });

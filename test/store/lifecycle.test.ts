@@ -10,7 +10,11 @@ afterAll(removeTempDirs);
 
 const T0 = 1_700_000_000_000;
 
-async function expectCode(promise: Promise<unknown>, code: string, message?: RegExp): Promise<WalError> {
+async function expectCode(
+  promise: Promise<unknown>,
+  code: string,
+  message?: RegExp,
+): Promise<WalError> {
   let caught: unknown;
   try {
     await promise;
@@ -42,14 +46,37 @@ describe('an execution from queue to outcome', () => {
     expect(queued).toMatchObject({ status: 'queued', deduplicated: false, lsn: 1 });
     const { executionId } = queued;
     expect(store.queued().map((q) => q.executionId)).toEqual([executionId]);
-    const started = await store.actionExecutionStarted('deploy', { executionId, startedAt: T0 + 1000 });
+    const started = await store.actionExecutionStarted('deploy', {
+      executionId,
+      startedAt: T0 + 1000,
+    });
     expect(started).toMatchObject({ attempt: 1, status: 'running' });
     await store.executionStepStarted(executionId, 'fetch', { at: T0 + 1001 });
-    await store.actionExecutionProgress(executionId, { percent: 25, message: 'fetched', stepId: 'fetch', at: T0 + 1100 });
-    await store.executionStepCompleted(executionId, 'fetch', { success: true, durationMs: 120, at: T0 + 1121 });
-    await store.actionExecutionProgress(executionId, { percent: 80, message: 'applying', at: T0 + 1500 });
+    await store.actionExecutionProgress(executionId, {
+      percent: 25,
+      message: 'fetched',
+      stepId: 'fetch',
+      at: T0 + 1100,
+    });
+    await store.executionStepCompleted(executionId, 'fetch', {
+      success: true,
+      durationMs: 120,
+      at: T0 + 1121,
+    });
+    await store.actionExecutionProgress(executionId, {
+      percent: 80,
+      message: 'applying',
+      at: T0 + 1500,
+    });
     expect(store.inFlight()).toEqual([
-      expect.objectContaining({ executionId, state: 'running', percent: 80, progressMessage: 'applying', queuedAt: T0, requestId: 'req-1' }),
+      expect.objectContaining({
+        executionId,
+        state: 'running',
+        percent: 80,
+        progressMessage: 'applying',
+        queuedAt: T0,
+        requestId: 'req-1',
+      }),
     ]);
     await store.actionExecutionCompleted('deploy', {
       executionId,
@@ -61,7 +88,13 @@ describe('an execution from queue to outcome', () => {
     });
     expect(store.executionState(executionId)).toBe('succeeded');
     const stats = store.actionStats('deploy');
-    expect(stats).toMatchObject({ totalExecutions: 1, successes: 1, queued: 1, started: 1, finalByStatus: { succeeded: 1 } });
+    expect(stats).toMatchObject({
+      totalExecutions: 1,
+      successes: 1,
+      queued: 1,
+      started: 1,
+      finalByStatus: { succeeded: 1 },
+    });
     expect(stats.queueWait).toMatchObject({ count: 1, avgMs: 1000, maxMs: 1000 });
     expect(stats.metricsTotals).toEqual({ tokens: 40, cost: 0.25 });
     await store.close();
@@ -96,7 +129,15 @@ describe('an execution from queue to outcome', () => {
           metrics: { tokens: 40, cost: 0.25 },
         },
       ],
-      steps: [{ stepId: 'fetch', startedAt: T0 + 1001, status: 'succeeded', completedAt: T0 + 1121, durationMs: 120 }],
+      steps: [
+        {
+          stepId: 'fetch',
+          startedAt: T0 + 1001,
+          status: 'succeeded',
+          completedAt: T0 + 1121,
+          durationMs: 120,
+        },
+      ],
       progress: [
         { lsn: 4, at: T0 + 1100, percent: 25, message: 'fetched', stepId: 'fetch' },
         { lsn: 6, at: T0 + 1500, percent: 80, message: 'applying' },
@@ -111,20 +152,46 @@ describe('an execution from queue to outcome', () => {
 
   it('retries with backoff: attempts chained under one id, the budget enforced, stats per attempt and per execution', async () => {
     const store = await WalStore.open(tempDir('retries'));
-    const { executionId } = await store.actionExecutionQueued('sync', { maxAttempts: 2, queuedAt: T0 });
+    const { executionId } = await store.actionExecutionQueued('sync', {
+      maxAttempts: 2,
+      queuedAt: T0,
+    });
     await store.actionExecutionStarted('sync', { executionId, startedAt: T0 + 10 });
-    await store.actionExecutionCompleted('sync', { executionId, success: false, error: 'net', durationMs: 5, retryAt: T0 + 1000, completedAt: T0 + 15 });
+    await store.actionExecutionCompleted('sync', {
+      executionId,
+      success: false,
+      error: 'net',
+      durationMs: 5,
+      retryAt: T0 + 1000,
+      completedAt: T0 + 15,
+    });
     expect(store.executionState(executionId)).toBe('queued');
-    expect(store.queued()).toEqual([expect.objectContaining({ executionId, attempts: 1, readyAt: T0 + 1000, lastError: 'net' })]);
-    await expectCode(store.actionExecutionStarted('sync', { executionId, attempt: 3 }), ErrorCode.invalidArgument, /must be 2/);
+    expect(store.queued()).toEqual([
+      expect.objectContaining({ executionId, attempts: 1, readyAt: T0 + 1000, lastError: 'net' }),
+    ]);
+    await expectCode(
+      store.actionExecutionStarted('sync', { executionId, attempt: 3 }),
+      ErrorCode.invalidArgument,
+      /must be 2/,
+    );
     await store.actionExecutionStarted('sync', { executionId, startedAt: T0 + 1200 });
     // The budget: 2 attempts in all.
     await expectCode(
-      store.actionExecutionCompleted('sync', { executionId, success: false, durationMs: 1, retryAt: T0 + 5000 }),
+      store.actionExecutionCompleted('sync', {
+        executionId,
+        success: false,
+        durationMs: 1,
+        retryAt: T0 + 5000,
+      }),
       ErrorCode.limitExceeded,
       /used 2 of its 2 attempts/,
     );
-    await store.actionExecutionCompleted('sync', { executionId, success: true, durationMs: 7, completedAt: T0 + 1207 });
+    await store.actionExecutionCompleted('sync', {
+      executionId,
+      success: true,
+      durationMs: 7,
+      completedAt: T0 + 1207,
+    });
     const stats = store.actionStats('sync');
     expect(stats).toMatchObject({
       totalExecutions: 2,
@@ -152,11 +219,30 @@ describe('an execution from queue to outcome', () => {
     const store = await WalStore.open(dir);
     const queued = await store.actionExecutionQueued('deploy', { queuedAt: T0 });
     const running = await store.actionExecutionQueued('deploy', { queuedAt: T0 });
-    await store.actionExecutionStarted('deploy', { executionId: running.executionId, startedAt: T0 + 5 });
-    await store.actionExecutionCancelled(queued.executionId, { actor: 'alice', reason: 'wrong target', cancelledAt: T0 + 10 });
-    await store.actionExecutionCancelled(running.executionId, { actor: 'bob', reason: 'change freeze', cancelledAt: T0 + 20 });
-    await expectCode(store.actionExecutionCompleted('deploy', { executionId: running.executionId, success: true }), ErrorCode.illegalTransition, /cancelled/);
-    expect(store.recentFailures(10).map((r) => [r.executionId, r.status, r.cancelledBy, r.cancelReason, r.attempt])).toEqual([
+    await store.actionExecutionStarted('deploy', {
+      executionId: running.executionId,
+      startedAt: T0 + 5,
+    });
+    await store.actionExecutionCancelled(queued.executionId, {
+      actor: 'alice',
+      reason: 'wrong target',
+      cancelledAt: T0 + 10,
+    });
+    await store.actionExecutionCancelled(running.executionId, {
+      actor: 'bob',
+      reason: 'change freeze',
+      cancelledAt: T0 + 20,
+    });
+    await expectCode(
+      store.actionExecutionCompleted('deploy', { executionId: running.executionId, success: true }),
+      ErrorCode.illegalTransition,
+      /cancelled/,
+    );
+    expect(
+      store
+        .recentFailures(10)
+        .map((r) => [r.executionId, r.status, r.cancelledBy, r.cancelReason, r.attempt]),
+    ).toEqual([
       [running.executionId, 'cancelled', 'bob', 'change freeze', 1],
       [queued.executionId, 'cancelled', 'alice', 'wrong target', 0],
     ]);
@@ -173,23 +259,50 @@ describe('an execution from queue to outcome', () => {
       cancelledAt: T0 + 20,
       attempts: [{ attempt: 1, status: 'cancelled' }],
     });
-    expect(await reader.getExecution(queued.executionId)).toMatchObject({ status: 'cancelled', cancelledBy: 'alice', attempts: [] });
+    expect(await reader.getExecution(queued.executionId)).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: 'alice',
+      attempts: [],
+    });
     await reader.close();
   });
 
   it('records which deadline a timed-out execution missed', async () => {
     const store = await WalStore.open(tempDir('timeouts'));
-    const waiting = await store.actionExecutionQueued('job', { queueTimeoutMs: 1000, queuedAt: T0 });
-    await store.actionExecutionCompleted('job', { executionId: waiting.executionId, status: 'timed_out', completedAt: T0 + 1000 });
-    const running = await store.actionExecutionQueued('job', { executionTimeoutMs: 500, queuedAt: T0 });
-    await store.actionExecutionStarted('job', { executionId: running.executionId, startedAt: T0 + 1 });
-    await store.actionExecutionCompleted('job', { executionId: running.executionId, status: 'timed_out', timedOut: 'execution', durationMs: 500 });
+    const waiting = await store.actionExecutionQueued('job', {
+      queueTimeoutMs: 1000,
+      queuedAt: T0,
+    });
+    await store.actionExecutionCompleted('job', {
+      executionId: waiting.executionId,
+      status: 'timed_out',
+      completedAt: T0 + 1000,
+    });
+    const running = await store.actionExecutionQueued('job', {
+      executionTimeoutMs: 500,
+      queuedAt: T0,
+    });
+    await store.actionExecutionStarted('job', {
+      executionId: running.executionId,
+      startedAt: T0 + 1,
+    });
+    await store.actionExecutionCompleted('job', {
+      executionId: running.executionId,
+      status: 'timed_out',
+      timedOut: 'execution',
+      durationMs: 500,
+    });
     expect(store.recentFailures(5).map((r) => [r.status, r.timedOut, r.durationMs])).toEqual([
       ['timed_out', 'execution', 500],
       ['timed_out', 'queue', 0],
     ]);
     await expectCode(
-      store.actionExecutionCompleted('job', { executionId: 'nope', status: 'failed', timedOut: 'queue', durationMs: 1 }),
+      store.actionExecutionCompleted('job', {
+        executionId: 'nope',
+        status: 'failed',
+        timedOut: 'queue',
+        durationMs: 1,
+      }),
       ErrorCode.invalidArgument,
       /timedOut is only for status 'timed_out'/,
     );
@@ -207,24 +320,51 @@ describe('an execution from queue to outcome', () => {
     const a = await store.actionExecutionQueued('backup', { maxAttempts: 3, queuedAt: T0 });
     const b = await store.actionExecutionQueued('backup', { maxAttempts: 3, queuedAt: T0 });
     const c = await store.actionExecutionQueued('backup', { maxAttempts: 3, queuedAt: T0 });
-    for (const id of [a, b, c]) await store.actionExecutionStarted('backup', { executionId: id.executionId, startedAt: T0 + 1 });
+    for (const id of [a, b, c])
+      await store.actionExecutionStarted('backup', {
+        executionId: id.executionId,
+        startedAt: T0 + 1,
+      });
     await store.actionExecutionProgress(a.executionId, { percent: 40, message: 'copying' });
     await store.executionStepStarted(a.executionId, 'copy');
     await store.close();
     store = await WalStore.open(dir);
     expect(store.recoveryReport.interruptedCount).toBe(3);
-    expect(store.inFlight().map((e) => e.state)).toEqual(['interrupted', 'interrupted', 'interrupted']);
-    await expectCode(store.actionExecutionProgress(a.executionId, { percent: 50 }), ErrorCode.illegalTransition, /interrupted/);
+    expect(store.inFlight().map((e) => e.state)).toEqual([
+      'interrupted',
+      'interrupted',
+      'interrupted',
+    ]);
+    await expectCode(
+      store.actionExecutionProgress(a.executionId, { percent: 50 }),
+      ErrorCode.illegalTransition,
+      /interrupted/,
+    );
     await store.actionExecutionStarted('backup', { executionId: a.executionId, attempt: 2 });
-    await store.actionExecutionCompleted('backup', { executionId: b.executionId, status: 'interrupted', retryAt: T0 + 100, durationMs: 0 });
-    await store.actionExecutionCompleted('backup', { executionId: c.executionId, success: false, error: 'interrupted by restart' });
-    expect([a, b, c].map((x) => store.executionState(x.executionId))).toEqual(['running', 'queued', 'failed']);
+    await store.actionExecutionCompleted('backup', {
+      executionId: b.executionId,
+      status: 'interrupted',
+      retryAt: T0 + 100,
+      durationMs: 0,
+    });
+    await store.actionExecutionCompleted('backup', {
+      executionId: c.executionId,
+      success: false,
+      error: 'interrupted by restart',
+    });
+    expect([a, b, c].map((x) => store.executionState(x.executionId))).toEqual([
+      'running',
+      'queued',
+      'failed',
+    ]);
     const detail = await store.getExecution(a.executionId);
     expect(detail?.attempts.map((x) => [x.attempt, x.status])).toEqual([
       [1, 'interrupted'],
       [2, 'running'],
     ]);
-    expect(detail?.steps).toEqual([expect.objectContaining({ stepId: 'copy', status: 'interrupted' })]);
+    expect(detail?.steps).toEqual([
+      expect.objectContaining({ stepId: 'copy', status: 'interrupted' }),
+    ]);
     expect(detail?.progress.map((p) => p.message)).toEqual(['copying']);
     await store.close();
   });
@@ -234,12 +374,19 @@ describe('an execution from queue to outcome', () => {
     const { executionId } = await store.actionExecutionStarted('x');
     const done = store.actionExecutionCompleted('x', { executionId, success: true });
     // Issued before the first is folded: judged against the state the first leads to.
-    const again = expectCode(store.actionExecutionCompleted('x', { executionId, success: false }), ErrorCode.illegalTransition);
+    const again = expectCode(
+      store.actionExecutionCompleted('x', { executionId, success: false }),
+      ErrorCode.illegalTransition,
+    );
     await done;
     const error = await again;
     expect(error).toBeInstanceOf(WalStateError);
     const lsn = store.lastLsn;
-    await expectCode(store.actionExecutionStarted('x', { executionId }), ErrorCode.illegalTransition, /succeeded/);
+    await expectCode(
+      store.actionExecutionStarted('x', { executionId }),
+      ErrorCode.illegalTransition,
+      /succeeded/,
+    );
     await expectCode(store.actionExecutionCancelled('unknown-id'), ErrorCode.unknownExecution);
     expect(store.lastLsn).toBe(lsn);
     expect(store.actionStats('x').totalExecutions).toBe(1);

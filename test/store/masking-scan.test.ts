@@ -24,20 +24,40 @@ async function plantEverywhere(store: WalStore): Promise<string[]> {
       request: { args: [text], nested: { value: text } },
       maxAttempts: 2,
     });
-    await store.actionExecutionStarted('deploy', { executionId, attributes: { env: text.slice(0, 256) } });
+    await store.actionExecutionStarted('deploy', {
+      executionId,
+      attributes: { env: text.slice(0, 256) },
+    });
     await store.actionExecutionProgress(executionId, { percent: 10, message: text });
     await store.executionStepCompleted(executionId, `step-${n}`, { success: false, error: text });
-    await store.actionExecutionCompleted('deploy', { executionId, success: false, error: text, output: text, retryAt: 0 });
+    await store.actionExecutionCompleted('deploy', {
+      executionId,
+      success: false,
+      error: text,
+      output: text,
+      retryAt: 0,
+    });
     await store.actionExecutionCancelled(executionId, { actor: 'ops', reason: text });
     const oneShot = await store.actionExecutionStarted('scan');
-    await store.actionExecutionCompleted('scan', { executionId: oneShot.executionId, success: true, output: text });
-    await store.cleanupExecuted('sweeper', { resourceId: `r-${n}`, action: 'release', success: false, error: text });
+    await store.actionExecutionCompleted('scan', {
+      executionId: oneShot.executionId,
+      success: true,
+      output: text,
+    });
+    await store.cleanupExecuted('sweeper', {
+      resourceId: `r-${n}`,
+      action: 'release',
+      success: false,
+      error: text,
+    });
     await store.deleteExecutions({ actionId: `nothing-${n}`, reason: text });
     n += 1;
   }
   for (const attribute of plantedAttributes) {
     secrets.add(attribute.secret);
-    const { executionId } = await store.actionExecutionStarted('login', { attributes: { [attribute.key]: attribute.value } });
+    const { executionId } = await store.actionExecutionStarted('login', {
+      attributes: { [attribute.key]: attribute.value },
+    });
     await store.actionExecutionCompleted('login', { executionId, success: true });
     await store.actionExecutionQueued('login', { request: { [attribute.key]: attribute.value } });
   }
@@ -46,9 +66,11 @@ async function plantEverywhere(store: WalStore): Promise<string[]> {
 }
 
 function bytesOnDisk(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => readFileSync(join(entry.parentPath, entry.name))));
+  return Buffer.concat(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => readFileSync(join(entry.parentPath, entry.name))),
+  );
 }
 
 describe('secret masking before bytes reach disk', () => {
@@ -72,7 +94,11 @@ describe('secret masking before bytes reach disk', () => {
     const disk = bytesOnDisk(dir);
     const missing = secrets.filter((secret) => !disk.includes(Buffer.from(secret, 'utf8')));
     // The Basic credentials are planted base64-encoded (the secret is their decoded form).
-    expect(missing.every((secret) => plantedSecrets.some((p) => p.secret === secret && p.pattern.includes('basic')))).toBe(true);
+    expect(
+      missing.every((secret) =>
+        plantedSecrets.some((p) => p.secret === secret && p.pattern.includes('basic')),
+      ),
+    ).toBe(true);
   });
 
   it('applies caller patterns and the hook, which sees each field by its name', async () => {
@@ -88,7 +114,11 @@ describe('secret masking before bytes reach disk', () => {
     });
     const { executionId } = await store.actionExecutionStarted('a');
     await store.actionExecutionProgress(executionId, { percent: 1, message: 'ticket-42 internal' });
-    await store.actionExecutionCompleted('a', { executionId, success: false, error: 'see ticket-7' });
+    await store.actionExecutionCompleted('a', {
+      executionId,
+      success: false,
+      error: 'see ticket-7',
+    });
     const [done] = store.recentActionExecutions(1);
     expect(done?.error).toBe('see [REDACTED]');
     expect(seen).toEqual(expect.arrayContaining(['progress.message', 'error']));

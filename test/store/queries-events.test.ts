@@ -2,7 +2,7 @@
 // stay correct while a writer appends, grouped stats, in-process events after durability, and
 // the checks every call's input gets (unknown keys, ranges, Unicode, caps under concurrency).
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode, WalError, WalValidationError } from '../../src/errors.js';
+import { ErrorCode, type WalError, WalValidationError } from '../../src/errors.js';
 import type { HistoryEntry } from '../../src/journal/history-entry.js';
 import { WalStore } from '../../src/store/wal-store.js';
 import { randomInt, withSeed } from '../support/random.js';
@@ -10,7 +10,10 @@ import { removeTempDirs, tempDir } from '../support/temp-dir.js';
 
 afterAll(removeTempDirs);
 
-async function validation(promise: Promise<unknown> | (() => unknown), message: RegExp): Promise<void> {
+async function validation(
+  promise: Promise<unknown> | (() => unknown),
+  message: RegExp,
+): Promise<void> {
   let caught: unknown;
   try {
     await (typeof promise === 'function' ? promise() : promise);
@@ -32,7 +35,11 @@ describe('listExecutions', () => {
         const { executionId } = await store.actionExecutionQueued(actionId, { attributes });
         if (random() < 0.7) {
           await store.actionExecutionStarted(actionId, { executionId });
-          if (random() < 0.8) await store.actionExecutionCompleted(actionId, { executionId, success: random() < 0.7 });
+          if (random() < 0.8)
+            await store.actionExecutionCompleted(actionId, {
+              executionId,
+              success: random() < 0.7,
+            });
         }
         made.push(executionId);
       };
@@ -61,9 +68,16 @@ describe('listExecutions', () => {
 
   it('filters by status, action, source, attributes and request id, all at once', async () => {
     const store = await WalStore.open(tempDir('list-filter'));
-    const q = await store.actionExecutionQueued('deploy', { source: 'hitl', requestId: 'r-1', attributes: { org: 'acme', user: 'u-1' } });
+    const q = await store.actionExecutionQueued('deploy', {
+      source: 'hitl',
+      requestId: 'r-1',
+      attributes: { org: 'acme', user: 'u-1' },
+    });
     await store.actionExecutionQueued('deploy', { source: 'auto', attributes: { org: 'acme' } });
-    const s = await store.actionExecutionStarted('scan', { source: 'hitl', attributes: { org: 'globex' } });
+    const s = await store.actionExecutionStarted('scan', {
+      source: 'hitl',
+      attributes: { org: 'globex' },
+    });
     await store.actionExecutionCompleted('scan', { executionId: s.executionId, success: false });
     const ids = async (filter: Parameters<WalStore['listExecutions']>[0]) =>
       (await store.listExecutions(filter)).items.map((i) => i.executionId);
@@ -72,8 +86,14 @@ describe('listExecutions', () => {
     expect(await ids({ attributes: { org: 'acme', user: 'u-1' } })).toEqual([q.executionId]);
     expect(await ids({ requestId: 'r-1' })).toEqual([q.executionId]);
     expect(await ids({ actionId: 'scan' })).toEqual([s.executionId]);
-    await validation(store.listExecutions({ limit: 5000 }), /limit must be an integer from 1 to 1000/);
-    await validation(store.listExecutions({ cursor: 'garbage' }), /cursor is not one listExecutions returned/);
+    await validation(
+      store.listExecutions({ limit: 5000 }),
+      /limit must be an integer from 1 to 1000/,
+    );
+    await validation(
+      store.listExecutions({ cursor: 'garbage' }),
+      /cursor is not one listExecutions returned/,
+    );
     await validation(store.listExecutions({ status: 'bogus' as never }), /status must be one of/);
     await validation(store.listExecutions({ stauts: 'failed' } as never), /did you mean 'status'/);
     await store.close();
@@ -89,8 +109,18 @@ describe('grouped stats', () => {
       ['hitl', 'acme', false, T - 1000],
       ['auto', 'globex', true, T - 500],
     ] as const) {
-      const { executionId } = await store.actionExecutionStarted('deploy', { source, attributes: { org, user: 'u' }, startedAt: at });
-      await store.actionExecutionCompleted('deploy', { executionId, success: ok, durationMs: 10, completedAt: at + 10, metrics: { cost: 1 } });
+      const { executionId } = await store.actionExecutionStarted('deploy', {
+        source,
+        attributes: { org, user: 'u' },
+        startedAt: at,
+      });
+      await store.actionExecutionCompleted('deploy', {
+        executionId,
+        success: ok,
+        durationMs: 10,
+        completedAt: at + 10,
+        metrics: { cost: 1 },
+      });
     }
     const bySource = await store.groupStats({ by: 'source' });
     expect(bySource.map((g) => [g.group, g.totalExecutions, g.successRate])).toEqual([
@@ -117,9 +147,22 @@ describe('grouped stats', () => {
 describe('events', () => {
   it('announce each record after it is durable, with its history entry; a throwing listener breaks nothing', async () => {
     const errors: unknown[] = [];
-    const store = await WalStore.open(tempDir('events'), { onListenerError: (error) => errors.push(error) });
+    const store = await WalStore.open(tempDir('events'), {
+      onListenerError: (error) => errors.push(error),
+    });
     const seen: [string, HistoryEntry][] = [];
-    for (const event of ['queued', 'started', 'progress', 'step', 'completed', 'timed_out', 'retry', 'cancelled', 'cleanup', 'erased'] as const) {
+    for (const event of [
+      'queued',
+      'started',
+      'progress',
+      'step',
+      'completed',
+      'timed_out',
+      'retry',
+      'cancelled',
+      'cleanup',
+      'erased',
+    ] as const) {
       store.on(event, (entry) => {
         // Durable and folded: the state already shows it.
         expect(store.lastLsn).toBeGreaterThanOrEqual(entry.lsn);
@@ -129,7 +172,10 @@ describe('events', () => {
     store.on('completed', () => {
       throw new Error('listener bug');
     });
-    const { executionId } = await store.actionExecutionQueued('a', { maxAttempts: 2, source: 'api' });
+    const { executionId } = await store.actionExecutionQueued('a', {
+      maxAttempts: 2,
+      source: 'api',
+    });
     await store.actionExecutionStarted('a', { executionId });
     await store.actionExecutionProgress(executionId, { percent: 5 });
     await store.executionStepStarted(executionId, 's');
@@ -167,11 +213,23 @@ describe('events', () => {
 
 describe('every call checks its input before writing', () => {
   it('names unknown option keys with the nearest valid one', async () => {
-    await validation(WalStore.open(tempDir('keys'), { maxHistoryEntrys: 5 } as never), /'maxHistoryEntrys'; did you mean 'maxHistoryEntries'/);
+    await validation(
+      WalStore.open(tempDir('keys'), { maxHistoryEntrys: 5 } as never),
+      /'maxHistoryEntrys'; did you mean 'maxHistoryEntries'/,
+    );
     const store = WalStore.openInMemory();
-    await validation(store.actionExecutionStarted('a', { atempt: 2 } as never), /did you mean 'attempt'/);
-    await validation(store.actionExecutionQueued('a', { priorty: 1 } as never), /did you mean 'priority'/);
-    await validation(() => WalStore.openInMemory({ durability: 'none' } as never), /has no option 'durability'/);
+    await validation(
+      store.actionExecutionStarted('a', { atempt: 2 } as never),
+      /did you mean 'attempt'/,
+    );
+    await validation(
+      store.actionExecutionQueued('a', { priorty: 1 } as never),
+      /did you mean 'priority'/,
+    );
+    await validation(
+      () => WalStore.openInMemory({ durability: 'none' } as never),
+      /has no option 'durability'/,
+    );
     expect(store.lastLsn).toBe(0);
   });
 
@@ -179,12 +237,24 @@ describe('every call checks its input before writing', () => {
     const store = WalStore.openInMemory();
     await validation(store.actionExecutionStarted('bad\ud800id'), /lone UTF-16 surrogate/);
     const { executionId } = await store.actionExecutionStarted('a');
-    await validation(store.actionExecutionCompleted('a', { executionId, success: true, durationMs: 1e300 }), /durationMs must be milliseconds from 0 to/);
-    await validation(store.actionExecutionCompleted('a', { executionId, success: true, completedAt: -1 }), /completedAt must be epoch milliseconds/);
-    await validation(store.actionExecutionProgress(executionId, { percent: 101 }), /percent must be a percentage from 0 to 100/);
+    await validation(
+      store.actionExecutionCompleted('a', { executionId, success: true, durationMs: 1e300 }),
+      /durationMs must be milliseconds from 0 to/,
+    );
+    await validation(
+      store.actionExecutionCompleted('a', { executionId, success: true, completedAt: -1 }),
+      /completedAt must be epoch milliseconds/,
+    );
+    await validation(
+      store.actionExecutionProgress(executionId, { percent: 101 }),
+      /percent must be a percentage from 0 to 100/,
+    );
     const attributes = JSON.parse('{"__proto__": "x", "ok": "y"}');
     await validation(store.actionExecutionStarted('b', { attributes }), /'__proto__' is reserved/);
-    await validation(store.actionExecutionQueued('c', { request: { when: new Date() } as never }), /plain data/);
+    await validation(
+      store.actionExecutionQueued('c', { request: { when: new Date() } as never }),
+      /plain data/,
+    );
     expect(store.lastLsn).toBe(1);
   });
 
@@ -202,11 +272,15 @@ describe('every call checks its input before writing', () => {
 
   it('counts calls in flight toward maxActions: 20 concurrent new actions, cap 10', async () => {
     const store = await WalStore.open(tempDir('max-actions'), { maxActions: 10 });
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.actionExecutionStarted(`action-${i}`)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => store.actionExecutionStarted(`action-${i}`)),
+    );
     const ok = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r) => r.status === 'rejected');
     expect(ok).toHaveLength(10);
-    expect(refused.every((r) => (r as PromiseRejectedResult).reason.code === ErrorCode.limitExceeded)).toBe(true);
+    expect(
+      refused.every((r) => (r as PromiseRejectedResult).reason.code === ErrorCode.limitExceeded),
+    ).toBe(true);
     expect(store.allActionStats()).toHaveLength(10);
     await store.close();
   });

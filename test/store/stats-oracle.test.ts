@@ -114,7 +114,13 @@ describe('stats against a brute-force oracle', () => {
     const stats = store.actionStats('sync');
     expect(stats.totalExecutions).toBe(4);
     expect(stats.failures).toBe(3);
-    expect(stats.byStatus).toEqual({ succeeded: 1, failed: 1, timed_out: 2, cancelled: 0, interrupted: 0 });
+    expect(stats.byStatus).toEqual({
+      succeeded: 1,
+      failed: 1,
+      timed_out: 2,
+      cancelled: 0,
+      interrupted: 0,
+    });
     expect(stats.retries).toBe(2);
     expect(stats.finalOutcomes).toEqual({ succeeded: 1, failed: 1 });
     expect(store.recentActionExecutions(10).map((r) => r.attempt)).toEqual([2, 1, 2, 1]);

@@ -136,7 +136,8 @@ export function journalCaller(store: WalStore, random: () => number): () => Prom
         priority: randomInt(random, 0, 3),
         queuedAt: 1_000_000 + i,
         attributes: random() < 0.5 ? { org: `org-${i % 3}` } : undefined,
-        request: random() < 0.3 ? { size: i, pad: 'r'.repeat(randomInt(random, 1, 300)) } : undefined,
+        request:
+          random() < 0.3 ? { size: i, pad: 'r'.repeat(randomInt(random, 1, 300)) } : undefined,
       });
       queued.push({ actionId, executionId, attempts: 0 });
       return lsn;
@@ -144,10 +145,17 @@ export function journalCaller(store: WalStore, random: () => number): () => Prom
     if (roll < 0.2 && queued.length > 0) {
       const target = queued.splice(randomInt(random, 0, queued.length - 1), 1)[0]!;
       if (random() < 0.2) {
-        const { lsn } = await store.actionExecutionCancelled(target.executionId, { actor: 'ops', reason: `cancel ${i}`, cancelledAt: 2_000_000 + i });
+        const { lsn } = await store.actionExecutionCancelled(target.executionId, {
+          actor: 'ops',
+          reason: `cancel ${i}`,
+          cancelledAt: 2_000_000 + i,
+        });
         return lsn;
       }
-      const { lsn } = await store.actionExecutionStarted(target.actionId, { executionId: target.executionId, startedAt: 1_500_000 + i });
+      const { lsn } = await store.actionExecutionStarted(target.actionId, {
+        executionId: target.executionId,
+        startedAt: 1_500_000 + i,
+      });
       open.push({ actionId: target.actionId, executionId: target.executionId, steps: 0 });
       return lsn;
     }
@@ -155,11 +163,15 @@ export function journalCaller(store: WalStore, random: () => number): () => Prom
       const target = open[randomInt(random, 0, open.length - 1)]!;
       if (random() < 0.5 && target.steps < 60) {
         target.steps += 1;
-        const { lsn } = await store.executionStepCompleted(target.executionId, `step-${target.steps}`, {
-          success: random() < 0.9,
-          durationMs: randomInt(random, 1, 500),
-          at: 1_600_000 + i,
-        });
+        const { lsn } = await store.executionStepCompleted(
+          target.executionId,
+          `step-${target.steps}`,
+          {
+            success: random() < 0.9,
+            durationMs: randomInt(random, 1, 500),
+            at: 1_600_000 + i,
+          },
+        );
         return lsn;
       }
       const { lsn } = await store.actionExecutionProgress(target.executionId, {
@@ -186,7 +198,8 @@ export function journalCaller(store: WalStore, random: () => number): () => Prom
       const failed = random() < 0.3;
       const state = store.executionState(target.executionId);
       // A queued execution that failed may be queued again for its next attempt.
-      const retry = failed && target.executionId.startsWith('q') && state === 'running' && random() < 0.5;
+      const retry =
+        failed && target.executionId.startsWith('q') && state === 'running' && random() < 0.5;
       const { lsn } = await store.actionExecutionCompleted(target.actionId, {
         executionId: target.executionId,
         status: failed ? 'failed' : 'succeeded',
@@ -194,9 +207,13 @@ export function journalCaller(store: WalStore, random: () => number): () => Prom
         completedAt: 2_000_000 + i,
         error: failed ? `boom ${i}` : undefined,
         output: random() < 0.2 ? 'o'.repeat(randomInt(random, 1, 3000)) : undefined,
-        retryAt: retry && (store.queued().length < 1000) && attemptsLeft(store, target.executionId) ? 2_500_000 + i : undefined,
+        retryAt:
+          retry && store.queued().length < 1000 && attemptsLeft(store, target.executionId)
+            ? 2_500_000 + i
+            : undefined,
       });
-      if (store.executionState(target.executionId) === 'queued') queued.push({ ...target, attempts: 1 });
+      if (store.executionState(target.executionId) === 'queued')
+        queued.push({ ...target, attempts: 1 });
       return lsn;
     }
     const { lsn } = await store.cleanupExecuted(`scanner-${i % 3}`, {
@@ -411,7 +428,9 @@ export async function checkStoreState(
   if (report.tail.status !== 'clean') throw new Error('reread after 5 appends found a torn tail');
   const fromLsn = reread[0]?.lsn ?? lastLsn + 1;
   oracle.check(reread.slice(0, lastLsn - fromLsn + 1), { ackedLsn: 0, fromLsn });
-  const after = reread.slice(lastLsn - fromLsn + 1).map((r) => [r.lsn, (decodeRecord(r)!.payload as CleanupPayload).resourceId]);
+  const after = reread
+    .slice(lastLsn - fromLsn + 1)
+    .map((r) => [r.lsn, (decodeRecord(r)!.payload as CleanupPayload).resourceId]);
   const want = [0, 1, 2, 3, 4].map((i) => [lastLsn + 1 + i, `r${i}`]);
   if (!isDeepStrictEqual(after, want)) {
     throw new Error(`reread after 5 appends: ${JSON.stringify(after)}`);

@@ -5,7 +5,7 @@
 // of a log is then a *full replay* of those records written afresh into another directory
 // (`referenceStore`), compared through the public queries (`journalView`); the oracle of
 // history() and follow() is `expectedHistory`, an independent join of the same records.
-import type { HistoryEntry, HistoryKind } from '../../src/journal/history-filter.js';
+import type { HistoryEntry } from '../../src/journal/history-filter.js';
 import {
   type CleanupPayload,
   type CompletedPayload,
@@ -252,7 +252,11 @@ export function expectedHistory(
 ): HistoryEntry[] {
   const entries: HistoryEntry[] = [];
   const open = new Map<string, { lsn: number; start: StartedPayload }>();
-  const startEntry = (lsn: number, kind: 'started' | 'interrupted' | 'in-flight', s: StartedPayload): HistoryEntry => ({
+  const startEntry = (
+    lsn: number,
+    kind: 'started' | 'interrupted' | 'in-flight',
+    s: StartedPayload,
+  ): HistoryEntry => ({
     lsn,
     kind,
     at: s.startedAt,

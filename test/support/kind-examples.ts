@@ -45,8 +45,18 @@ export const fullExamples: Record<KindName, object> = {
     idempotencyKey: 'key-2',
     requestId: 'req-2',
   } satisfies StartedPayload,
-  progress: { executionId: 'ex-1', percent: 50, at: T0 + 20, message: 'halfway', stepId: 'fetch' } satisfies ProgressPayload,
-  'step-started': { executionId: 'ex-1', stepId: 'fetch', at: T0 + 11 } satisfies StepStartedPayload,
+  progress: {
+    executionId: 'ex-1',
+    percent: 50,
+    at: T0 + 20,
+    message: 'halfway',
+    stepId: 'fetch',
+  } satisfies ProgressPayload,
+  'step-started': {
+    executionId: 'ex-1',
+    stepId: 'fetch',
+    at: T0 + 11,
+  } satisfies StepStartedPayload,
   'step-completed': {
     executionId: 'ex-1',
     stepId: 'fetch',

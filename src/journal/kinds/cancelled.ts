@@ -44,7 +44,14 @@ export const cancelledKind: RecordKind<CancelledPayload> = {
     pushEnd(state, record);
     const targets = state.statsTargets(live.actionId, live.source, live.attributes);
     for (const acc of targets) {
-      acc.recordEnd('cancelled', ran ? (p.durationMs ?? 0) : undefined, live.attempt, p.cancelledAt, p.reason, undefined);
+      acc.recordEnd(
+        'cancelled',
+        ran ? (p.durationMs ?? 0) : undefined,
+        live.attempt,
+        p.cancelledAt,
+        p.reason,
+        undefined,
+      );
     }
     if (ran) closeAttempt(live, 'cancelled', p.cancelledAt, p.durationMs, p.reason);
     endExecution(state, live, 'cancelled', { lsn, ms: p.cancelledAt }, targets);

@@ -2,7 +2,14 @@
 // cancelled by its runner, or interrupted and retried), or a queued execution missed its queue
 // deadline. With `retryAt` the execution is queued again for its next attempt
 // (docs/lifecycle.md). A completion that matches nothing in flight is a one-shot report.
-import { closeAttempt, countIllegal, endExecution, endRecord, finalOf, pushEnd } from '../execution-fold.js';
+import {
+  closeAttempt,
+  countIllegal,
+  endExecution,
+  endRecord,
+  finalOf,
+  pushEnd,
+} from '../execution-fold.js';
 import { opt, req } from '../field-table.js';
 import type { CompletedEntry } from '../history-entry.js';
 import type { LifecycleEvent } from '../execution-lifecycle.js';
@@ -34,7 +41,8 @@ function eventOf(p: CompletedPayload): LifecycleEvent | undefined {
 export const completedKind: RecordKind<CompletedPayload> = {
   name: 'completed',
   type: RecordType.actionCompleted,
-  summary: 'an attempt ended (or a queued execution missed its queue deadline); with retryAt it is queued again',
+  summary:
+    'an attempt ended (or a queued execution missed its queue deadline); with retryAt it is queued again',
   fields: [
     req('executionId', 'id'),
     req('actionId', 'id'),
@@ -63,7 +71,11 @@ export const completedKind: RecordKind<CompletedPayload> = {
       state.counters.unmatchedCompletions += 1;
       const ended = table.ended.get(p.executionId);
       if (ended) countIllegal(state);
-      const record = endRecord(lsn, undefined, { ...p, at: p.completedAt, durationMs: p.durationMs });
+      const record = endRecord(lsn, undefined, {
+        ...p,
+        at: p.completedAt,
+        durationMs: p.durationMs,
+      });
       if (p.timedOut !== undefined) record.timedOut = p.timedOut;
       addDetail(record, p);
       pushEnd(state, record);
@@ -90,13 +102,24 @@ export const completedKind: RecordKind<CompletedPayload> = {
     const ran = live.status === 'running';
     // An end of a queued execution that is not its queue deadline is not a legal step.
     if (!ran && !(p.status === 'timed_out' && p.timedOut === 'queue')) countIllegal(state);
-    const record = endRecord(lsn, live, { ...p, at: p.completedAt, durationMs: ran ? p.durationMs : 0 });
+    const record = endRecord(lsn, live, {
+      ...p,
+      at: p.completedAt,
+      durationMs: ran ? p.durationMs : 0,
+    });
     if (!ran) record.attempt = live.attempt;
     addDetail(record, p);
     pushEnd(state, record);
     const targets = state.statsTargets(live.actionId, live.source, live.attributes);
     for (const acc of targets) {
-      acc.recordEnd(p.status, ran ? p.durationMs : undefined, live.attempt, p.completedAt, p.error, p.metrics);
+      acc.recordEnd(
+        p.status,
+        ran ? p.durationMs : undefined,
+        live.attempt,
+        p.completedAt,
+        p.error,
+        p.metrics,
+      );
     }
     if (ran) closeAttempt(live, p.status, p.completedAt, p.durationMs, p.error);
     if (p.error !== undefined) live.lastError = p.error;

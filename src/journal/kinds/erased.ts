@@ -65,7 +65,9 @@ export const erasedKind: RecordKind<ErasedPayload> = {
   join: noContext,
   detail(entry) {
     const e = entry as ErasedEntry;
-    const what = e.executionIds ? e.executionIds.join(' ') : `every ended execution${e.actionId ? ` of ${e.actionId}` : ''}${e.before !== undefined ? ` before ${new Date(e.before).toISOString()}` : ''}`;
+    const what = e.executionIds
+      ? e.executionIds.join(' ')
+      : `every ended execution${e.actionId ? ` of ${e.actionId}` : ''}${e.before !== undefined ? ` before ${new Date(e.before).toISOString()}` : ''}`;
     return `${what}${e.reason ? ` (${e.reason})` : ''}`;
   },
 };

@@ -64,7 +64,12 @@ export const queuedKind: RecordKind<QueuedPayload> = {
     table.setLive(live);
     state.counters.inFlightEvicted = table.evictedLive;
     if (p.idempotencyKey !== undefined) {
-      state.idempotency.record(state.tenantOf(p.attributes), p.idempotencyKey, p.executionId, p.queuedAt);
+      state.idempotency.record(
+        state.tenantOf(p.attributes),
+        p.idempotencyKey,
+        p.executionId,
+        p.queuedAt,
+      );
     }
     for (const acc of state.statsTargets(p.actionId, p.source, p.attributes)) acc.recordQueued();
   },
@@ -108,7 +113,10 @@ export const queuedKind: RecordKind<QueuedPayload> = {
   },
   detail(entry) {
     const e = entry as QueuedEntry;
-    const parts = [`priority ${e.priority}`, `${e.maxAttempts} attempt${e.maxAttempts === 1 ? '' : 's'}`];
+    const parts = [
+      `priority ${e.priority}`,
+      `${e.maxAttempts} attempt${e.maxAttempts === 1 ? '' : 's'}`,
+    ];
     if (e.source) parts.push(`from ${e.source}`);
     if (e.requestId !== undefined) parts.push(`request ${e.requestId}`);
     return parts.join(', ');

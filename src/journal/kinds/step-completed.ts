@@ -4,7 +4,12 @@
 import { countIllegal } from '../execution-fold.js';
 import { opt, req } from '../field-table.js';
 import type { StepCompletedEntry } from '../history-entry.js';
-import { isSuccess, RecordType, type StepCompletedPayload, stepStatuses } from '../journal-records.js';
+import {
+  isSuccess,
+  RecordType,
+  type StepCompletedPayload,
+  stepStatuses,
+} from '../journal-records.js';
 import type { RecordKind } from '../record-kind.js';
 import { withExecution } from './execution-entry.js';
 import { defaults } from '../../limits.js';

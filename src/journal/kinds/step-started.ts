@@ -29,7 +29,10 @@ export const stepStartedKind: RecordKind<StepStartedPayload> = {
   },
 
   entry: (lsn, p, known): StepStartedEntry =>
-    withExecution<StepStartedEntry>({ lsn, kind: 'step-started', at: p.at, executionId: p.executionId, stepId: p.stepId }, known),
+    withExecution<StepStartedEntry>(
+      { lsn, kind: 'step-started', at: p.at, executionId: p.executionId, stepId: p.stepId },
+      known,
+    ),
 
   join: (_lsn, _p, known) => known,
   detail: (entry) => `step ${(entry as StepStartedEntry).stepId}`,

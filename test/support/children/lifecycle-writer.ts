@@ -21,11 +21,20 @@ const base = Date.now();
 
 async function lifecycle(i: number): Promise<void> {
   const executionId = `x${seedText}-${i}`;
-  const ack = (lsn: number, event: string, extra = ""): void => say(`ack ${lsn} ${event} ${executionId}${extra}`);
-  const queued = await store.actionExecutionQueued('job', { executionId, maxAttempts: 2, queuedAt: base + i, request: { i } });
+  const ack = (lsn: number, event: string, extra = ''): void =>
+    say(`ack ${lsn} ${event} ${executionId}${extra}`);
+  const queued = await store.actionExecutionQueued('job', {
+    executionId,
+    maxAttempts: 2,
+    queuedAt: base + i,
+    request: { i },
+  });
   ack(queued.lsn, 'queued');
   if (random() < 0.1) {
-    const { lsn } = await store.actionExecutionCancelled(executionId, { actor: 'ops', reason: `stop ${i}` });
+    const { lsn } = await store.actionExecutionCancelled(executionId, {
+      actor: 'ops',
+      reason: `stop ${i}`,
+    });
     return ack(lsn, 'cancelled');
   }
   for (let attempt = 1; attempt <= 2; attempt++) {
@@ -34,17 +43,35 @@ async function lifecycle(i: number): Promise<void> {
     for (let s = 0; s < steps; s++) {
       ack((await store.executionStepStarted(executionId, `s${s}`)).lsn, 'step-started', ` s${s}`);
       const percent = Math.round(((s + 1) / (steps + 1)) * 100);
-      ack((await store.actionExecutionProgress(executionId, { percent, message: `step ${s}` })).lsn, 'progress', ` ${percent}`);
-      ack((await store.executionStepCompleted(executionId, `s${s}`, { success: true, durationMs: 1 })).lsn, 'step-completed', ` s${s}`);
+      ack(
+        (await store.actionExecutionProgress(executionId, { percent, message: `step ${s}` })).lsn,
+        'progress',
+        ` ${percent}`,
+      );
+      ack(
+        (await store.executionStepCompleted(executionId, `s${s}`, { success: true, durationMs: 1 }))
+          .lsn,
+        'step-completed',
+        ` s${s}`,
+      );
     }
     // Some stay running (the kill interrupts them), some fail and retry once, most end.
     if (random() < 0.15) return;
     if (attempt === 1 && random() < 0.3) {
-      const { lsn } = await store.actionExecutionCompleted('job', { executionId, success: false, error: 'flaky', retryAt: Date.now() });
+      const { lsn } = await store.actionExecutionCompleted('job', {
+        executionId,
+        success: false,
+        error: 'flaky',
+        retryAt: Date.now(),
+      });
       ack(lsn, 'retry');
       continue;
     }
-    const { lsn } = await store.actionExecutionCompleted('job', { executionId, success: random() < 0.8, output: `done ${i}` });
+    const { lsn } = await store.actionExecutionCompleted('job', {
+      executionId,
+      success: random() < 0.8,
+      output: `done ${i}`,
+    });
     return ack(lsn, 'completed');
   }
 }
