@@ -1,5 +1,6 @@
-// `exec-wal compact <path>`: write a checkpoint and delete the segments it covers that the
-// retention flags allow. Takes the writer lock (refuses with exit 4 if a writer holds it).
+// `exec-wal compact <path>`: remove the bytes of deleted executions (their records become
+// redacted records), write a checkpoint and delete the segments it covers that the retention
+// flags allow. Takes the writer lock (refuses with exit 4 if a writer holds it).
 // `--dry-run` reads the journal as the real run would (damage fails it the same way) and
 // changes nothing.
 import { lockHolder, planCompaction, type RetentionPolicy } from '../store/journal-admin.js';
@@ -50,6 +51,11 @@ export async function compactCommand(
   const store = await WalStore.open(path, { retention, checkpointEveryBytes: 0 });
   try {
     const before = store.diskUsage();
+    const erased = await store.compactErased();
+    if (erased.recordsRedacted > 0)
+      say(
+        `removed the bytes of ${plural(erased.recordsRedacted, 'record')} of deleted executions from ${plural(erased.segmentsRewritten.length, 'segment')}`,
+      );
     const result = await store.checkpoint();
     const after = store.diskUsage();
     say(`wrote ${result.name} (lsn ${result.lsn}, ${formatBytes(result.bytes)})`);

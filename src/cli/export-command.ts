@@ -16,6 +16,7 @@ export interface ExportOptions extends OutputOptions {
   status?: ExecutionStatus;
   failed?: boolean;
   source?: string;
+  attr?: Record<string, string>;
   since?: number;
   until?: number;
   fromLsn?: number;
@@ -38,6 +39,7 @@ export async function exportCommand(
   if (options.action !== undefined) filter.actionId = options.action;
   if (options.status !== undefined) filter.status = options.status;
   if (options.source !== undefined) filter.source = options.source;
+  if (options.attr !== undefined) filter.attributes = options.attr;
   if (options.fromLsn !== undefined) filter.fromLsn = options.fromLsn;
   if (options.failed) filter.kinds = ['completed', 'cancelled'];
   const store = await openForReading(path, options.recovery, io);

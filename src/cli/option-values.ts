@@ -149,3 +149,31 @@ export function nameValue(text: string): string {
   if (text === '') throw new InvalidArgumentError('expected a name: not the empty string');
   return text;
 }
+
+/**
+ * `--attr key=value`, repeatable: each adds one attribute every match must have. The key is
+ * text before the first `=` (non-empty); the value may be empty or hold further `=`.
+ */
+export function attributeValue(
+  text: string,
+  previous: Record<string, string> | undefined,
+): Record<string, string> {
+  const at = text.indexOf('=');
+  if (at < 1)
+    throw new InvalidArgumentError(`expected a key=value pair (like org=acme), got '${text}'`);
+  const key = text.slice(0, at);
+  if (key === '__proto__')
+    throw new InvalidArgumentError("expected an attribute key other than '__proto__'");
+  return { ...previous, [key]: text.slice(at + 1) };
+}
+
+/** `--by source` or `--by attr:KEY`: what grouped stats group by. */
+export function groupByValue(text: string): 'source' | { attribute: string } {
+  if (text === 'source') return 'source';
+  const match = /^attr:(.+)$/.exec(text);
+  if (!match)
+    throw new InvalidArgumentError(
+      `expected a grouping: source or attr:KEY (like attr:org), got '${text}'`,
+    );
+  return { attribute: match[1]! };
+}

@@ -6,7 +6,14 @@ import { Command, Option } from 'commander';
 import { repairModes } from '../store/journal-admin.js';
 import { type CliIo, clockOf, journalPath } from './cli-io.js';
 import { commonOptions } from './common-options.js';
-import { countValue, durationValue, lsnValue, sizeValue } from './option-values.js';
+import {
+  attributeValue,
+  countValue,
+  durationValue,
+  groupByValue,
+  lsnValue,
+  sizeValue,
+} from './option-values.js';
 import { humanLine, OutputFormat } from './output.js';
 import { escapeBlock } from './untrusted-text.js';
 
@@ -58,6 +65,11 @@ export function buildProgram(io: CliIo, run: Run, version: () => string): Comman
     );
 
   const { output, json, color, timeFormat, recovery, name, since, status } = commonOptions(now);
+  const attribute = () =>
+    new Option(
+      '--attr <key=value>',
+      'only executions with this attribute (repeatable: all must match)',
+    ).argParser(attributeValue);
   const command = (name: string, description: string, example: string) =>
     program
       .command(name)
@@ -74,6 +86,12 @@ export function buildProgram(io: CliIo, run: Run, version: () => string): Comman
     .addOption(name('--source <source>', 'only executions from this source (a window)'))
     .addOption(since('--since <time>', 'window start: ISO time, age like 1h or 7d, or now'))
     .addOption(since('--until <time>', 'window end (exclusive): ISO time, age or now'))
+    .addOption(
+      new Option(
+        '--by <grouping>',
+        'group by source or by an attribute (attr:KEY) instead of by action',
+      ).argParser(groupByValue),
+    )
     .addOption(
       new Option('--sort <key>', 'sort order')
         .choices(['total', 'failures', 'success', 'p95', 'last', 'name'])
@@ -97,6 +115,8 @@ export function buildProgram(io: CliIo, run: Run, version: () => string): Comman
     .option('--failed', 'only failed, timed-out and cancelled executions')
     .addOption(name('--action <name>', 'only this action'))
     .addOption(status())
+    .addOption(name('--source <source>', 'only executions from this source'))
+    .addOption(attribute())
     .addOption(output(OutputFormat))
     .addOption(json())
     .addOption(color())
@@ -124,7 +144,7 @@ export function buildProgram(io: CliIo, run: Run, version: () => string): Comman
 
   command(
     'inflight',
-    'executions started and not completed: running, or interrupted by a crash',
+    'executions not ended: queued (waiting, or retrying) and running (or interrupted by a crash), with progress',
     'Example:\n  exec-wal inflight /var/lib/scheduler/exec.wal',
   )
     .argument('[path]', PATH_HELP)
@@ -191,6 +211,7 @@ export function buildProgram(io: CliIo, run: Run, version: () => string): Comman
     .addOption(status())
     .option('--failed', 'only failed, timed-out and cancelled completions')
     .addOption(name('--source <source>', 'only this source'))
+    .addOption(attribute())
     .addOption(since('--since <time>', 'from: ISO time, age like 1h or 7d, or now'))
     .addOption(since('--until <time>', 'to (exclusive): ISO time, age or now'))
     .addOption(new Option('--from-lsn <lsn>', 'only records from this lsn on').argParser(lsnValue))
@@ -234,8 +255,27 @@ export function buildProgram(io: CliIo, run: Run, version: () => string): Comman
     );
 
   command(
+    'delete',
+    'delete an ended execution, or every ended one matching filters: hidden at once, bytes removed by compact',
+    'Examples:\n  exec-wal delete /var/lib/scheduler/exec.wal 1fb0ce62-a7ff-4160-b702-9eb6f51582e1 --reason "user request"\n  exec-wal delete /var/lib/scheduler/exec.wal --attr user=u-17 --before 30d --yes',
+  )
+    .argument('[path]', PATH_HELP)
+    .argument('[id]', 'the execution to delete (else give filters)')
+    .addOption(name('--action <name>', 'every ended execution of this action'))
+    .addOption(since('--before <time>', 'first recorded before: ISO time, age like 30d, or now'))
+    .addOption(attribute())
+    .addOption(name('--reason <reason>', 'why (kept in the journal with the deletion)'))
+    .option('--dry-run', 'list what would be deleted; change nothing')
+    .addOption(new Option('-y, --yes', 'go ahead without asking').conflicts('dryRun'))
+    .addOption(output(['table', 'json']))
+    .addOption(json())
+    .action((p: string | undefined, id: string | undefined, o: Options) =>
+      run(async () => (await import('./delete-command.js')).deleteCommand(path(p), id, o, io)),
+    );
+
+  command(
     'compact',
-    'write a checkpoint, then delete the segments it covers (takes the writer lock)',
+    'remove the bytes of deleted executions, write a checkpoint, then delete the segments it covers (takes the writer lock)',
     'Example:\n  exec-wal compact /var/lib/scheduler/exec.wal --keep-bytes 1GiB --dry-run',
   )
     .argument('[path]', PATH_HELP)

@@ -11,6 +11,9 @@ export interface RecentOptions extends OutputOptions {
   failed?: boolean;
   action?: string;
   status?: ExecutionStatus;
+  source?: string;
+  /** Every given attribute must be equal. */
+  attr?: Record<string, string>;
   recovery?: RecoveryMode;
 }
 
@@ -28,6 +31,8 @@ export async function recentCommand(
     const rows = source
       .filter((r) => options.action === undefined || r.actionId === options.action)
       .filter((r) => options.status === undefined || r.status === options.status)
+      .filter((r) => options.source === undefined || r.source === options.source)
+      .filter((r) => Object.entries(options.attr ?? {}).every(([k, v]) => r.attributes?.[k] === v))
       .slice(0, options.limit);
     io.stdout.write(
       renderList(rows, { columns: recentColumns, empty: 'no executions recorded' }, ctx),

@@ -2,6 +2,7 @@
 // window / source computed from the history on disk.
 import { emptyActionStats } from '../journal/action-stats.js';
 import type { RecoveryMode } from '../store/journal-admin.js';
+import type { GroupBy } from '../journal/group-stats.js';
 import type { ActionStats } from '../journal/journal-types.js';
 import { statsFromHistory } from '../store/window-stats.js';
 import { type CliIo, UsageError } from './cli-io.js';
@@ -20,6 +21,8 @@ export interface StatsOptions extends OutputOptions {
   until?: number;
   sort: StatsSort;
   recovery?: RecoveryMode;
+  /** Group by the source or an attribute instead of by action. */
+  by?: GroupBy;
 }
 
 const sorters: Record<StatsSort, (a: ActionStats, b: ActionStats) => number> = {
@@ -41,11 +44,21 @@ export async function statsCommand(
   if (since !== undefined && until !== undefined && since >= until)
     throw new UsageError('--since must be before --until');
   const windowed = since !== undefined || until !== undefined || source !== undefined;
+  if (options.by !== undefined && (source !== undefined || options.action !== undefined))
+    throw new UsageError('--by groups every execution: it does not take --source or --action');
   const store = await openForReading(path, options.recovery, io);
   try {
     let rows: ActionStats[];
     let scope = '';
-    if (windowed) {
+    if (options.by !== undefined) {
+      const groups = await store.groupStats({
+        by: options.by,
+        ...(since === undefined ? {} : { since }),
+        ...(until === undefined ? {} : { until }),
+      });
+      rows = groups.map(({ group, ...stats }) => ({ ...stats, actionId: group }));
+      scope = `grouped by ${groupLabel(options.by)}${windowed ? ` from ${since === undefined ? 'the oldest record on disk' : isoTime(since)} to ${until === undefined ? 'now' : isoTime(until)}` : ''}`;
+    } else if (windowed) {
       const filter = {
         ...(since === undefined ? {} : { since }),
         ...(until === undefined ? {} : { until }),
@@ -75,18 +88,19 @@ export async function statsCommand(
           `${what} stats of ${path} (${plural(rows.length, 'action')}, through lsn ${store.lastLsn})`,
         ),
       );
-      if (windowed) io.stdout.write(humanLine(scope));
+      if (scope !== '') io.stdout.write(humanLine(scope));
     }
     io.stdout.write(
       renderList(
         rows,
         {
-          columns: statsColumns,
+          columns: options.by === undefined ? statsColumns : groupedColumns(options.by),
           // One space between columns keeps the default table within 80 columns.
           gap: 1,
           document: (actions) => ({
             path,
             scope: windowed ? 'window' : 'all-time',
+            groupedBy: options.by === undefined ? undefined : groupLabel(options.by),
             window: windowed ? { since: isoTime(since), until: isoTime(until), source } : undefined,
             lastLsn: store.lastLsn,
             generatedAt: isoTime(ctx.nowMs),
@@ -107,6 +121,16 @@ const measured =
   (pick: (s: ActionStats) => number) =>
   (s: ActionStats): number | undefined =>
     s.totalExecutions === 0 ? undefined : pick(s);
+
+function groupLabel(by: GroupBy): string {
+  return by === 'source' ? 'source' : `attr:${by.attribute}`;
+}
+
+/** The same columns, the first naming the group instead of the action. */
+function groupedColumns(by: GroupBy): readonly Column<ActionStats>[] {
+  const header = by === 'source' ? 'SOURCE' : by.attribute.toUpperCase();
+  return [{ ...statsColumns[0]!, header, name: 'group' }, ...statsColumns.slice(1)];
+}
 
 const statsColumns: readonly Column<ActionStats>[] = [
   { header: 'ACTION', name: 'action', kind: 'text', value: (s) => s.actionId, maxWidth: 16 },
@@ -166,5 +190,20 @@ const statsColumns: readonly Column<ActionStats>[] = [
     kind: 'json',
     value: (s) => s.metricsTotals,
     in: ['csv'],
+  },
+  // Added with the lifecycle records (CSV columns only ever appended).
+  {
+    header: 'WAIT P95',
+    name: 'queueWaitP95Ms',
+    kind: 'duration',
+    value: (s) => (s.queueWait.count === 0 ? undefined : s.queueWait.p95Ms),
+    in: ['wide', 'csv'],
+  },
+  {
+    header: 'RETRIED OK%',
+    name: 'retrySuccessRate',
+    kind: 'percent',
+    value: (s) => (s.retriedExecutions === 0 ? undefined : s.retrySuccessRate),
+    in: ['wide', 'csv'],
   },
 ];

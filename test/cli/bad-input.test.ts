@@ -34,6 +34,8 @@ const BAD: Record<string, string[]> = {
     '5',
   ],
   name: [''],
+  attribute: ['org', '=acme', '', '__proto__=x'],
+  groupBy: ['', 'org', 'attr:', 'action', 'ATTR:org'],
   choice: ['bogus', '', 'TABLE'],
 };
 const PLACEHOLDER_KIND: Record<string, keyof typeof BAD> = {
@@ -45,6 +47,10 @@ const PLACEHOLDER_KIND: Record<string, keyof typeof BAD> = {
   '<name>': 'name',
   '<source>': 'name',
   '<id>': 'name',
+  '<key=value>': 'attribute',
+  '<grouping>': 'groupBy',
+  '<actor>': 'name',
+  '<reason>': 'name',
 };
 
 interface OptionShape {

@@ -41,7 +41,7 @@ describe('every command on fixtures/v1/basic', () => {
       expect.objectContaining({ executionId: 'run-4', state: 'interrupted' }),
     ]);
     expect(JSON.parse(spawnCli(['show', journal, 'run-4', '--json']).stdout)).toMatchObject({
-      kind: 'interrupted',
+      status: 'interrupted',
       actionId: 'backup',
     });
     expect(JSON.parse(spawnCli(['show', journal, '4', '--json']).stdout)).toMatchObject({

@@ -62,7 +62,7 @@ describe('inflight, cleanups, show', () => {
   it('inflight lists the interrupted start with its age', async () => {
     const { code, stdout } = await runCli(['inflight', journal]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^LSN\s+STATE\s+ACTION\s+STARTED\s+AGE/);
+    expect(stdout).toMatch(/^LSN\s+STATE\s+ACTION\s+SINCE\s+AGE/);
     expect(stdout).toMatch(/interrupted\s+backup/);
     const json = JSON.parse((await runCli(['inflight', journal, '--json'])).stdout);
     expect(json).toEqual([
@@ -101,7 +101,14 @@ describe('inflight, cleanups, show', () => {
     expect(text.stdout).toMatch(/^output\s+out 0$/m);
     expect(text.stdout).toMatch(/^durationMs\s+0 \(0ms\)$/m);
     const byId = JSON.parse((await runCli(['show', journal, interruptedId, '--json'])).stdout);
-    expect(byId).toMatchObject({ executionId: interruptedId, kind: 'interrupted' });
+    expect(byId).toMatchObject({
+      executionId: interruptedId,
+      status: 'interrupted',
+      attempts: [{ status: 'interrupted' }],
+    });
+    const timeline = await runCli(['show', journal, interruptedId]);
+    expect(timeline.stdout).toMatch(/^status\s+interrupted$/m);
+    expect(timeline.stdout).toMatch(/attempt 1\s+interrupted/);
     const missing = await runCli(['show', journal, '99999']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no record with lsn 99999/);
