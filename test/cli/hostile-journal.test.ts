@@ -186,6 +186,22 @@ describe('human formats print no raw control character', () => {
   });
 });
 
+/** What `inflight` shows of the API's queued() and inFlight(), the fields it must carry exactly. */
+function inflightRows(store: WalStore): object[] {
+  const queued = store
+    .queued()
+    .map((q) => ({ executionId: q.executionId, state: 'queued', since: q.readyAt }));
+  const running = store.inFlight().map((r) => ({
+    executionId: r.executionId,
+    state: r.state,
+    since: r.startedAt,
+    actionId: r.actionId,
+    source: r.source,
+    attributes: r.attributes,
+  }));
+  return [...queued, ...running];
+}
+
 describe('machine formats carry the exact strings', () => {
   it('stats, recent, cleanups, inflight: json and jsonl equal the API', async () => {
     const store = await WalStore.open(journal, { readOnly: true });
@@ -195,21 +211,7 @@ describe('machine formats carry the exact strings', () => {
         recent: store.recentActionExecutions(20),
         cleanups: store.recentCleanupOperations(20),
         // inflight lists the queued ones first, then the running ones, as one row shape.
-        inflight: [
-          ...store
-            .queued()
-            .map((q) => ({ executionId: q.executionId, state: 'queued', since: q.readyAt })),
-          ...store
-            .inFlight()
-            .map((r) => ({
-              executionId: r.executionId,
-              state: r.state,
-              since: r.startedAt,
-              actionId: r.actionId,
-              source: r.source,
-              attributes: r.attributes,
-            })),
-        ],
+        inflight: inflightRows(store),
       }),
     );
     await store.close();
