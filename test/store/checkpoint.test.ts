@@ -433,10 +433,19 @@ describe('a checkpoint that does not belong to the log', () => {
       const mine = tempDir('checkpoint-mine');
       const theirs = tempDir('checkpoint-theirs');
       await buildJournal(mine, journalOps(seed, 600), 600, []);
-      const [name] = await buildJournal(theirs, journalOps(seed + 1, 600), 600, [450], {
-        maxSegmentBytes: 3 * SEGMENT_BYTES,
-      });
-      const holder = (decodePayloadOf(join(theirs, name!)) as { segment: string }).segment;
+      // Their segments must not share the name of the one holding the checkpoint's lsn with
+      // mine (that is the other test, "same segments, other salts"): boundaries depend on record
+      // sizes, so try segment sizes until they differ there.
+      let name: string | undefined;
+      let holder: string | undefined;
+      for (const factor of [3, 5, 7, 11, 13]) {
+        rmSync(theirs, { recursive: true, force: true });
+        [name] = await buildJournal(theirs, journalOps(seed + 1, 600), 600, [450], {
+          maxSegmentBytes: factor * SEGMENT_BYTES,
+        });
+        holder = (decodePayloadOf(join(theirs, name!)) as { segment: string }).segment;
+        if (!segmentNames(mine).includes(holder)) break;
+      }
       expect(segmentNames(mine)).not.toContain(holder);
       copyFileSync(join(theirs, name!), join(mine, name!));
       for (const readOnly of [false, true]) {
